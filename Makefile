@@ -1,0 +1,34 @@
+# Two commands do all the set-up on a fresh machine: `make mnist` and `make test`.
+# Each target creates .venv and installs minikeras with its dev extra first,
+# once (again only when pyproject.toml or constraints.txt change).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+# Real MNIST for tests and examples: ../shared/data when it exists, unless set.
+ifeq ($(MINIKERAS_DATA),)
+  ifneq ($(wildcard ../shared/data),)
+    export MINIKERAS_DATA := $(abspath ../shared/data)
+  endif
+endif
+
+.PHONY: mnist test lint install
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(INSTALLED)
+
+lint: $(INSTALLED)
+	$(PY) -m ruff check .
+
+test: lint
+	$(PY) -m pytest tests parity_tests
+
+mnist: $(INSTALLED)
+	$(PY) examples/train_loop_from_scratch.py

@@ -1,0 +1,203 @@
+"""The array module behind every computation, the float type, device moves and the RNG.
+
+minikeras computes with NumPy on the CPU or with CuPy on an NVIDIA GPU. The two
+modules share one API, so no op imports either of them: it asks for the module
+that holds its arrays (``xp = backend.get_array_module(x)``) and calls
+``xp.exp``, ``xp.matmul``, ... on it. Arrays cross between host and device only
+through ``to_device`` and ``to_numpy``, at the edges of a computation: data in,
+metrics and weights out.
+
+The backend is chosen by the ``MINIKERAS_BACKEND`` environment variable
+(``numpy`` or ``cupy``) when minikeras is imported, or later with
+``set_backend(name)``.
+"""
+
+import contextlib
+import os
+
+import numpy as np
+
+BACKENDS = ("numpy", "cupy")
+
+
+class _Active:
+    """The state of the backend: its name, array module, float type and generators."""
+
+    name = "numpy"
+    xp = np
+    floatx = "float32"
+    epsilon = 1e-7
+    seed = None
+    host_rng = np.random.default_rng()
+    device_rng = host_rng
+
+
+def backend():
+    """The name of the active backend: ``"numpy"`` or ``"cupy"``."""
+    return _Active.name
+
+
+def set_backend(name, module=None):
+    """Selects the array module every new computation uses.
+
+    name: ``"numpy"`` or ``"cupy"``.
+    module: for ``"cupy"`` only, a module with CuPy's API to use in place of
+        CuPy itself; the tests pass ``minikeras.testing.strict_cupy`` here to
+        run the device code path on a machine without a GPU.
+    """
+    if name not in BACKENDS:
+        raise ValueError(f"Unknown backend {name!r}: expected one of {BACKENDS}.")
+    if name == "numpy":
+        xp = np
+    else:
+        xp = module if module is not None else _import_cupy()
+    _Active.name, _Active.xp = name, xp
+    _seed_generators(_Active.seed)
+
+
+def _import_cupy():
+    try:
+        import cupy
+    except ImportError as error:
+        raise ImportError(
+            "The 'cupy' backend needs CuPy and an NVIDIA GPU. Install CuPy for "
+            "CUDA 12 with `pip install 'minikeras[gpu]'` (or the cupy-cudaXXx "
+            "package matching your CUDA), or use the 'numpy' backend."
+        ) from error
+    try:
+        devices = cupy.cuda.runtime.getDeviceCount()
+    except cupy.cuda.runtime.CUDARuntimeError:
+        devices = 0
+    if devices == 0:
+        raise RuntimeError(
+            "CuPy is installed but finds no CUDA GPU (is the NVIDIA driver "
+            "loaded?). Use the 'numpy' backend on this machine."
+        )
+    return cupy
+
+
+def array_module():
+    """The array module of the active backend: ``numpy`` or ``cupy``."""
+    return _Active.xp
+
+
+def get_array_module(*arrays):
+    """The module (``numpy`` or the device's) that holds ``arrays``.
+
+    Ops call this on their input arrays and compute with what it returns, so
+    the same code runs on the CPU and on the GPU.
+    """
+    xp = _Active.xp
+    if xp is not np:
+        for array in arrays:
+            if isinstance(array, xp.ndarray):
+                return xp
+    return np
+
+
+def is_array(value):
+    """Whether ``value`` is an array of NumPy or of the active device module."""
+    return isinstance(value, (np.ndarray, _Active.xp.ndarray))
+
+
+def to_device(value, dtype=None):
+    """``value`` (a NumPy array, list, scalar or device array) on the active device.
+
+    dtype: cast to this dtype if given; otherwise the dtype is kept.
+    """
+    return _Active.xp.asarray(value, dtype=dtype)
+
+
+def to_numpy(value):
+    """``value`` (a Tensor, a device array or anything array-like) as a NumPy array."""
+    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        value = value.numpy()
+    xp = _Active.xp
+    if xp is not np and isinstance(value, xp.ndarray):
+        return xp.asnumpy(value)
+    return np.asarray(value)
+
+
+def floatx():
+    """The default float type, as a string: ``"float32"`` unless changed."""
+    return _Active.floatx
+
+
+def set_floatx(value):
+    """Sets the default float type: ``"float16"``, ``"float32"`` or ``"float64"``."""
+    if value not in ("float16", "float32", "float64"):
+        raise ValueError(
+            f"Unknown floatx {value!r}: expected 'float16', 'float32' or 'float64'."
+        )
+    _Active.floatx = value
+
+
+@contextlib.contextmanager
+def floatx_scope(value):
+    """Within the block, ``floatx()`` is ``value``; gradcheck uses it for float64."""
+    previous = floatx()
+    set_floatx(value)
+    try:
+        yield
+    finally:
+        set_floatx(previous)
+
+
+def epsilon():
+    """The fuzz factor Keras adds to avoid division by zero: 1e-7 unless changed."""
+    return _Active.epsilon
+
+
+def set_epsilon(value):
+    """Sets the fuzz factor returned by ``epsilon()``."""
+    _Active.epsilon = float(value)
+
+
+def set_seed(seed):
+    """Seeds the host and device generators (``utils.set_random_seed`` calls this)."""
+    _Active.seed = seed
+    _seed_generators(seed)
+
+
+def _seed_generators(seed):
+    # Two independent streams from one seed: initial weights are drawn on the
+    # host (so both backends start from the same weights), dropout masks on
+    # the device.
+    sequence = np.random.SeedSequence(seed)
+    host_seed, device_seed = (int(s) for s in sequence.generate_state(2))
+    _Active.host_rng = np.random.default_rng(host_seed)
+    _Active.device_rng = make_device_rng(device_seed)
+
+
+def host_rng():
+    """The seeded NumPy generator that initializers draw from."""
+    return _Active.host_rng
+
+
+def device_rng():
+    """The seeded generator of the active device (dropout masks, random ops)."""
+    return _Active.device_rng
+
+
+def make_device_rng(seed):
+    """A new generator on the active device, seeded with ``seed`` (an int or None)."""
+    return _Active.xp.random.default_rng(seed)
+
+
+_uids = {}
+
+
+def get_uid(prefix):
+    """1, 2, 3, ... for successive calls with the same prefix (layer auto-naming)."""
+    _uids[prefix] = _uids.get(prefix, 0) + 1
+    return _uids[prefix]
+
+
+def clear_session():
+    """Forgets the layer names given so far, so new layers are named from scratch."""
+    _uids.clear()
+
+
+_requested = os.environ.get("MINIKERAS_BACKEND", "numpy").strip().lower()
+if _requested != "numpy":
+    set_backend(_requested)

@@ -1,0 +1,5 @@
+"""Datasets with Keras's loaders: ``datasets.mnist.load_data()``."""
+
+from . import mnist
+
+__all__ = ["mnist"]

@@ -1,0 +1,22 @@
+"""Activation: applies an activation function as a layer of its own."""
+
+from .. import activations
+from .layer import Layer
+
+
+class Activation(Layer):
+    """Applies ``activation`` (a name such as "relu", or a function); the shape is unchanged."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self.built = True
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}

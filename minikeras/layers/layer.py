@@ -1,0 +1,416 @@
+"""Layer: the base class of every layer, and of models.
+
+A layer owns weights (Variables) and maps input Tensors to output Tensors
+with ops in ``call()``. Its weights are created lazily: the first call
+passes the input shape to ``build()``, so ``Dense(64)`` need not be told
+its input size. Calling a layer on a KerasTensor (``keras.Input``) records
+the call for the functional API instead of computing.
+"""
+
+import inspect
+import re
+
+import numpy as np
+
+from .. import backend, initializers, regularizers
+from ..autograd import Tensor, no_grad
+from ..utils import tree
+from ..variables import Variable
+from .input_spec import InputSpec
+from .keras_tensor import KerasTensor, Node
+
+
+class _CallContext:
+    """The ``training`` flag of the outermost layer call in progress (None outside calls)."""
+
+    active = False
+    training = None
+
+
+def to_snake_case(name):
+    """Keras's layer names: "BatchNormalization" -> "batch_normalization", "Conv2D" -> "conv2d"."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def unique_name(prefix):
+    """``prefix`` the first time, then ``prefix_1``, ``prefix_2``, ... (reset by clear_session)."""
+    uid = backend.get_uid(prefix)
+    return prefix if uid == 1 else f"{prefix}_{uid - 1}"
+
+
+class Layer:
+    """Base class of layers: weights, lazy build, training flag, config, functional calls.
+
+    Subclasses implement:
+      build(input_shape): create weights with ``add_weight`` from the input shape.
+      call(inputs, training=None): compute the outputs with ops (never numpy on data).
+      compute_output_shape(input_shape): optional; by default it is found by a
+          dry run of ``call`` on zeros.
+      get_config(): the constructor arguments, for saving.
+
+    trainable: whether the optimizer updates this layer's trainable weights.
+    name: unique by default ("dense", "dense_1", ...).
+    dtype: the float type of the weights (``floatx()`` by default).
+    input_shape / input_dim: accepted as older Keras code passes them to the
+        first layer of a Sequential model (shape without the batch axis).
+    """
+
+    def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None,
+                 input_shape=None, input_dim=None, batch_input_shape=None, batch_size=None,
+                 **kwargs):
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__} got unexpected keyword arguments {sorted(kwargs)}."
+            )
+        self._layers = []
+        self._trainable_variables = []
+        self._non_trainable_variables = []
+        self._losses = []
+        self._inbound_nodes = []
+        self._trainable = bool(trainable)
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self.dtype = _dtype_name(dtype) or backend.floatx()
+        self.built = False
+        self.input_spec = None
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._input_shape_arg = _input_shape_argument(
+            input_shape, input_dim, batch_input_shape, batch_size)
+
+    # -- tracking of weights and sublayers --------------------------------------
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Layer) and name != "_layers":
+            self._track_layer(value)
+        elif isinstance(value, (list, tuple)) and value and all(
+                isinstance(v, Layer) for v in value):
+            for layer in value:
+                self._track_layer(layer)
+        elif isinstance(value, Variable):
+            self._track_variable(value)
+        object.__setattr__(self, name, value)
+
+    def _track_layer(self, layer):
+        layers = self.__dict__.setdefault("_layers", [])
+        if not any(layer is known for known in layers):
+            layers.append(layer)
+
+    def _track_variable(self, variable):
+        own = self._trainable_variables + self._non_trainable_variables
+        if not any(variable is known for known in own):
+            target = self._trainable_variables if variable.trainable else (
+                self._non_trainable_variables)
+            target.append(variable)
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
+                   autocast=True, regularizer=None, constraint=None, aggregation="none",
+                   overwrite_with_gradient=False, name=None):
+        """Creates, tracks and returns a Variable of this layer.
+
+        shape: tuple of ints (default: a scalar).
+        initializer: name, Initializer or function; default "glorot_uniform"
+            for floats, "zeros" otherwise.
+        regularizer: its penalty on this weight joins ``layer.losses``.
+        constraint: a function applied to the weight after each update.
+        """
+        dtype = _dtype_name(dtype) or self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
+        variable = Variable(initializers.get(initializer), shape=tuple(shape or ()),
+                            dtype=dtype, trainable=trainable, name=name)
+        variable.path = f"{self.name}/{variable.name}"
+        variable.regularizer = regularizers.get(regularizer)
+        variable.constraint = constraint
+        if not self._trainable:
+            variable.trainable = False
+        (self._trainable_variables if trainable else self._non_trainable_variables).append(
+            variable)
+        return variable
+
+    add_variable = add_weight
+
+    @property
+    def layers(self):
+        """The sublayers this layer owns, in the order they were set."""
+        return list(self._layers)
+
+    @property
+    def weights(self):
+        """Every weight: own trainable ones, own non-trainable ones, then the sublayers'."""
+        weights, seen = [], set()
+        for w in self._trainable_variables + self._non_trainable_variables + [
+                w for layer in self._layers for w in layer.weights]:
+            if id(w) not in seen:
+                seen.add(id(w))
+                weights.append(w)
+        return weights
+
+    variables = weights
+
+    @property
+    def trainable_weights(self):
+        """The weights the optimizer updates (none when the layer is frozen)."""
+        return [w for w in self.weights if w.trainable] if self.trainable else []
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self):
+        """The weights the optimizer leaves alone (all of them when the layer is frozen)."""
+        return [w for w in self.weights if not w.trainable] if self.trainable else self.weights
+
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def trainable(self):
+        """Whether training updates this layer; setting it freezes or unfreezes sublayers too."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for variable in self._trainable_variables:
+            variable.trainable = self._trainable
+        for layer in self._layers:
+            layer.trainable = self._trainable
+
+    def get_weights(self):
+        """The weights as NumPy arrays, in the order of ``weights`` (Keras's order)."""
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Sets the weights from NumPy arrays given in the order of ``weights``.
+
+        Every shape is checked before any weight changes, so a mismatch leaves
+        the layer as it was.
+        """
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f'Layer "{self.name}" expects {len(own)} weights, but set_weights() received '
+                f"{len(weights)}. Expected shapes: {[tuple(w.shape) for w in own]}."
+            )
+        for variable, value in zip(own, weights, strict=True):
+            if tuple(np.shape(value)) != tuple(variable.shape):
+                raise ValueError(
+                    f'Layer "{self.name}" weight {variable.path!r} has shape '
+                    f"{tuple(variable.shape)}, but set_weights() received shape "
+                    f"{tuple(np.shape(value))}."
+                )
+        for variable, value in zip(own, weights, strict=True):
+            variable.assign(value)
+
+    def count_params(self):
+        """The number of scalars in all weights."""
+        if not self.built:
+            raise ValueError(
+                f'Layer "{self.name}" has no weights yet: call it on data or build it first.')
+        return int(sum(w.size for w in self.weights))
+
+    # -- losses added by the layer -------------------------------------------
+
+    def add_loss(self, loss):
+        """Adds a scalar Tensor to the losses minimised in training (cleared at each call)."""
+        self._losses.append(loss)
+
+    @property
+    def losses(self):
+        """Losses added in this forward pass plus weight penalties, sublayers included."""
+        losses = list(self._losses)
+        for w in self._trainable_variables + self._non_trainable_variables:
+            if w.regularizer is not None:
+                losses.append(w.regularizer(w))
+        for layer in self._layers:
+            losses.extend(layer.losses)
+        return losses
+
+    def _clear_losses(self):
+        self._losses = []
+        for layer in self._layers:
+            layer._clear_losses()
+
+    # -- calling -------------------------------------------------------------
+
+    def __call__(self, *args, **kwargs):
+        if not args:
+            raise TypeError(f'Layer "{self.name}" was called without inputs.')
+        if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
+            return self._symbolic_call(*args, **kwargs)
+        inputs = tree.map_structure(_to_tensor, args[0])
+        self._maybe_build(tree.map_structure(lambda t: tuple(t.shape), inputs))
+        self._check_input_spec(inputs)
+        if not _CallContext.active:
+            self._clear_losses()
+        outputs = self._call_in_context(inputs, *args[1:], **kwargs)
+        if self.activity_regularizer is not None:
+            for output in tree.flatten(outputs):
+                self.add_loss(self.activity_regularizer(output) / output.shape[0])
+        return outputs
+
+    def _call_in_context(self, inputs, *args, training=None, **kwargs):
+        outer_active, outer_training = _CallContext.active, _CallContext.training
+        if training is None:
+            training = outer_training
+        if self._call_accepts("training"):
+            if training is None:
+                training = self._call_default("training")
+            kwargs["training"] = training
+        _CallContext.active, _CallContext.training = True, training
+        try:
+            return self.call(inputs, *args, **kwargs)
+        finally:
+            _CallContext.active, _CallContext.training = outer_active, outer_training
+
+    def _call_accepts(self, argument):
+        return argument in _call_parameters(type(self))
+
+    def _call_default(self, argument):
+        default = _call_parameters(type(self))[argument].default
+        return None if default is inspect.Parameter.empty else default
+
+    def call(self, inputs, *args, **kwargs):
+        """The computation: inputs (Tensor or a nest of them) -> outputs. Override it."""
+        return inputs
+
+    def build(self, input_shape):
+        """Creates the weights for inputs of ``input_shape`` (batch axis first). Override it."""
+        self.built = True
+
+    def _maybe_build(self, input_shape):
+        if not self.built:
+            self.build(input_shape)
+            self.built = True
+
+    def _check_input_spec(self, inputs):
+        if self.input_spec is None:
+            return
+        specs = self.input_spec if isinstance(self.input_spec, (list, tuple)) else [
+            self.input_spec]
+        flat = tree.flatten(inputs)
+        if len(flat) < len([s for s in specs if not s.optional]):
+            raise ValueError(f'Layer "{self.name}" expects {len(specs)} inputs, '
+                             f"but it received {len(flat)}.")
+        for index, (spec, x) in enumerate(zip(specs, flat, strict=False)):
+            spec.check(x.shape, self.name, index)
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for ``input_shape``, found by calling the layer on zeros.
+
+        Layers override it when the shape is easy to state; the dry run covers
+        any other layer, including users' own. The batch size stays None.
+        """
+        def zeros(shape):
+            return Tensor(backend.to_device(
+                np.zeros([1 if d is None else d for d in shape], dtype=self.dtype)))
+
+        with no_grad():
+            outputs = self(tree.map_shapes(zeros, input_shape), training=False)
+        batch_unknown = any(s[0] is None for s in _flat_shapes(input_shape) if s)
+        return tree.map_structure(
+            lambda t: (None, *t.shape[1:]) if batch_unknown and t.ndim else tuple(t.shape),
+            outputs)
+
+    def _symbolic_call(self, *args, **kwargs):
+        inputs = args[0]
+        input_shape = tree.map_structure(lambda x: x.shape, inputs)
+        if not self.built:
+            self._maybe_build(_shape_structure(input_shape))
+        self._check_input_spec(inputs)
+        output_shape = self.compute_output_shape(_shape_structure(input_shape))
+        outputs = tree.map_shapes(lambda s: KerasTensor(s, dtype=self.dtype), output_shape)
+        Node(self, args, kwargs, tree.flatten(outputs))
+        return outputs
+
+    # -- the functional graph ---------------------------------------------------
+
+    @property
+    def input(self):
+        """The KerasTensor(s) this layer was first called on in a functional graph."""
+        return self._first_node("input").call_args[0]
+
+    @property
+    def output(self):
+        """The KerasTensor(s) this layer first returned in a functional graph."""
+        outputs = self._first_node("output").outputs
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def _first_node(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f'Layer "{self.name}" has no {what}: it has not been called on a keras.Input.')
+        return self._inbound_nodes[0]
+
+    # -- configuration --------------------------------------------------------
+
+    def get_config(self):
+        """The arguments that recreate this layer: name, trainable, dtype and the layer's own."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """A new layer from ``get_config()``'s output."""
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+_PARAMETERS = {}
+
+
+def _call_parameters(cls):
+    """The parameters of ``cls.call``, looked up once per class."""
+    if cls not in _PARAMETERS:
+        _PARAMETERS[cls] = inspect.signature(cls.call).parameters
+    return _PARAMETERS[cls]
+
+
+def _to_tensor(x):
+    """A layer input as a Tensor: arrays move to the device, floats become floatx."""
+    if isinstance(x, Tensor) or x is None:
+        return x
+    if isinstance(x, KerasTensor):
+        return x
+    array = np.asarray(x) if not backend.is_array(x) else x
+    if array.dtype.kind == "f" and array.dtype != backend.floatx():
+        array = array.astype(backend.floatx())
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"Layer inputs must be numeric arrays, got dtype {array.dtype}.")
+    return Tensor(backend.to_device(array))
+
+
+def _dtype_name(dtype):
+    if dtype is None:
+        return None
+    if isinstance(dtype, dict):  # Keras's serialized DTypePolicy
+        dtype = dtype.get("config", {}).get("name", "float32")
+    return np.dtype(dtype).name
+
+
+def _input_shape_argument(input_shape, input_dim, batch_input_shape, batch_size):
+    """The batch shape older Keras code gives the first layer, or None."""
+    if batch_input_shape is not None:
+        return tuple(batch_input_shape)
+    if input_dim is not None:
+        input_shape = (input_dim,)
+    if input_shape is not None:
+        return (batch_size, *tuple(input_shape))
+    return None
+
+
+def _shape_structure(shapes):
+    """Shapes of KerasTensors as tuples (lists of shapes stay lists)."""
+    return tree.map_shapes(tuple, shapes) if not tree.is_shape(shapes) else tuple(shapes)
+
+
+def _flat_shapes(shapes):
+    if tree.is_shape(shapes):
+        return [tuple(shapes)]
+    values = shapes.values() if isinstance(shapes, dict) else shapes
+    return [s for item in values for s in _flat_shapes(item)]
+
+
+__all__ = ["InputSpec", "Layer"]

@@ -1,0 +1,81 @@
+"""Every differentiable operation of minikeras, named like ``keras.ops``.
+
+Each op is a Function subclass with ``forward`` and ``backward`` side by side
+(read ``math.py`` first, then ``activation.py``), plus a plain function that
+applies it: ``ops.exp(x)``, ``ops.matmul(a, b)``, ``ops.softmax(x, axis=-1)``.
+Ops take Tensors, arrays or numbers and return Tensors.
+"""
+
+from .activation import (
+    elu,
+    gelu,
+    hard_sigmoid,
+    leaky_relu,
+    log_softmax,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    swish,
+    tanh,
+)
+from .linalg import matmul
+from .logic import (
+    convert_to_tensor,
+    equal,
+    floor,
+    greater,
+    greater_equal,
+    isfinite,
+    isnan,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    not_equal,
+    one_hot,
+    ones_like,
+    round,
+    sign,
+    zeros_like,
+)
+from .math import (
+    abs,
+    absolute,
+    add,
+    cast,
+    clip,
+    divide,
+    erf,
+    exp,
+    expm1,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    power,
+    sqrt,
+    square,
+    subtract,
+    true_divide,
+    where,
+)
+from .reduction import argmax, argmin, max, mean, min, std, sum, var
+from .shape import (
+    broadcast_to,
+    concatenate,
+    expand_dims,
+    getitem,
+    reshape,
+    shape,
+    squeeze,
+    stack,
+    transpose,
+)

@@ -1,0 +1,308 @@
+"""Activation functions, each one op with its own derivative.
+
+Writing them as single ops rather than compositions keeps the backward pass
+short and the numbers stable: sigmoid never computes exp of a large positive
+number, softmax subtracts the row maximum, log_softmax never takes log of 0.
+"""
+
+import math
+
+from ..autograd.function import Function
+from ..backend import get_array_module
+from .math import erf_array
+
+SELU_ALPHA = 1.6732632423543772
+SELU_SCALE = 1.0507009873554805
+
+
+class ReLU(Function):
+    """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
+
+    def forward(self, x):
+        self.positive = x > 0
+        return x * self.positive
+
+    def backward(self, gy):
+        return gy * self.positive
+
+
+class ReLU6(Function):
+    """y = min(max(x, 0), 6);  dy/dx = 1 where 0 < x < 6, else 0."""
+
+    def forward(self, x):
+        self.linear = (x > 0) & (x < 6)
+        return get_array_module(x).clip(x, 0, 6)
+
+    def backward(self, gy):
+        return gy * self.linear
+
+
+class LeakyReLU(Function):
+    """y = x where x > 0, else slope * x;  dy/dx = 1 where x > 0, else slope."""
+
+    def __init__(self, negative_slope):
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        self.positive = x > 0
+        return get_array_module(x).where(self.positive, x, self.negative_slope * x)
+
+    def backward(self, gy):
+        return get_array_module(gy).where(self.positive, gy, self.negative_slope * gy)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x));  dy/dx = y (1 - y)."""
+
+    def forward(self, x):
+        self.y = sigmoid_array(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y * (1 - self.y)
+
+
+def sigmoid_array(x):
+    """The sigmoid of an array, never overflowing: exp only ever sees -|x|."""
+    xp = get_array_module(x)
+    e = xp.exp(-xp.abs(x))  # in (0, 1]
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class Tanh(Function):
+    """y = tanh(x);  dy/dx = 1 - y**2."""
+
+    def forward(self, x):
+        self.y = get_array_module(x).tanh(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * (1 - self.y * self.y)
+
+
+class Softplus(Function):
+    """y = log(1 + exp(x));  dy/dx = sigmoid(x)."""
+
+    def forward(self, x):
+        self.x = x
+        return softplus_array(x)
+
+    def backward(self, gy):
+        return gy * sigmoid_array(self.x)
+
+
+def softplus_array(x):
+    """log(1 + exp(x)) of an array, written max(x, 0) + log(1 + exp(-|x|)) so it never overflows."""
+    xp = get_array_module(x)
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+class Softsign(Function):
+    """y = x / (1 + |x|);  dy/dx = 1 / (1 + |x|)**2."""
+
+    def forward(self, x):
+        self.denominator = 1 + get_array_module(x).abs(x)
+        return x / self.denominator
+
+    def backward(self, gy):
+        return gy / (self.denominator * self.denominator)
+
+
+class ELU(Function):
+    """y = x where x > 0, else alpha (exp(x) - 1);  dy/dx = 1 where x > 0, else y + alpha."""
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.positive = x > 0
+        self.y = xp.where(self.positive, x, self.alpha * xp.expm1(xp.minimum(x, 0)))
+        return self.y
+
+    def backward(self, gy):
+        return get_array_module(gy).where(self.positive, gy, gy * (self.y + self.alpha))
+
+
+class SELU(Function):
+    """y = scale * elu(x, alpha) with Klambauer et al.'s constants;  dy/dx = scale * elu'(x)."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.positive = x > 0
+        self.negative_part = SELU_SCALE * SELU_ALPHA * xp.exp(xp.minimum(x, 0))
+        return xp.where(self.positive, SELU_SCALE * x, self.negative_part - SELU_SCALE * SELU_ALPHA)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        return xp.where(self.positive, SELU_SCALE * gy, gy * self.negative_part)
+
+
+class GELU(Function):
+    """y = x Phi(x), Phi the standard normal CDF;  dy/dx = Phi(x) + x phi(x).
+
+    With ``approximate``, Phi(x) is replaced by Hendrycks and Gimpel's
+    0.5 (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))), differentiated exactly.
+    """
+
+    def __init__(self, approximate):
+        self.approximate = approximate
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.x = x
+        if self.approximate:
+            self.t = xp.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x))
+            return 0.5 * x * (1 + self.t)
+        self.cdf = 0.5 * (1 + erf_array(x * (1 / math.sqrt(2))))
+        return x * self.cdf
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        x = self.x
+        if self.approximate:
+            dt_dx = (1 - self.t * self.t) * math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * x * x)
+            return gy * (0.5 * (1 + self.t) + 0.5 * x * dt_dx)
+        pdf = xp.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+        return gy * (self.cdf + x * pdf)
+
+
+class SiLU(Function):
+    """y = x sigmoid(x);  dy/dx = s + x s (1 - s) with s = sigmoid(x)."""
+
+    def forward(self, x):
+        self.x = x
+        self.s = sigmoid_array(x)
+        return x * self.s
+
+    def backward(self, gy):
+        s = self.s
+        return gy * (s + self.x * s * (1 - s))
+
+
+class HardSigmoid(Function):
+    """y = relu6(x + 3) / 6;  dy/dx = 1/6 where -3 < x < 3, else 0."""
+
+    def forward(self, x):
+        self.linear = (x > -3) & (x < 3)
+        return get_array_module(x).clip(x + 3, 0, 6) / 6
+
+    def backward(self, gy):
+        return gy * self.linear / 6
+
+
+class Softmax(Function):
+    """y_i = exp(x_i) / sum_j exp(x_j) along an axis;  dL/dx = y * (g - sum_j g_j y_j).
+
+    The Jacobian is dy_i/dx_k = y_i (delta_ik - y_k); multiplying it by the
+    incoming gradient g collapses to the one line above, with no n x n matrix.
+    """
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        e = xp.exp(x - x.max(axis=self.axis, keepdims=True))  # exp of values <= 0
+        self.y = e / e.sum(axis=self.axis, keepdims=True)
+        return self.y
+
+    def backward(self, gy):
+        y = self.y
+        return y * (gy - (gy * y).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """y = x - log(sum_j exp(x_j)) along an axis;  dL/dx = g - softmax(x) * sum_j g_j."""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        shifted = x - x.max(axis=self.axis, keepdims=True)
+        self.y = shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
+        return self.y
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        return gy - xp.exp(self.y) * gy.sum(axis=self.axis, keepdims=True)
+
+
+def relu(x):
+    """max(x, 0)."""
+    return ReLU()(x)
+
+
+def relu6(x):
+    """min(max(x, 0), 6)."""
+    return ReLU6()(x)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """x where x > 0, else ``negative_slope`` * x."""
+    return LeakyReLU(negative_slope)(x)
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)). The output remembers x, so a cross-entropy loss can use the logits."""
+    y = Sigmoid()(x)
+    y._keras_logits = x
+    return y
+
+
+def tanh(x):
+    """The hyperbolic tangent of x."""
+    return Tanh()(x)
+
+
+def softplus(x):
+    """log(1 + exp(x))."""
+    return Softplus()(x)
+
+
+def softsign(x):
+    """x / (1 + |x|)."""
+    return Softsign()(x)
+
+
+def elu(x, alpha=1.0):
+    """x where x > 0, else ``alpha`` * (exp(x) - 1)."""
+    return ELU(alpha)(x)
+
+
+def selu(x):
+    """The scaled exponential linear unit (self-normalising networks)."""
+    return SELU()(x)
+
+
+def gelu(x, approximate=True):
+    """The Gaussian error linear unit x * Phi(x) (tanh approximation by default, as keras.ops)."""
+    return GELU(approximate)(x)
+
+
+def silu(x):
+    """x * sigmoid(x), also called swish."""
+    return SiLU()(x)
+
+
+def swish(x):
+    """x * sigmoid(x) (Keras's alias of ``silu``)."""
+    return SiLU()(x)
+
+
+def hard_sigmoid(x):
+    """relu6(x + 3) / 6, a piecewise-linear sigmoid."""
+    return HardSigmoid()(x)
+
+
+def softmax(x, axis=-1):
+    """exp(x) normalised to sum to 1 along ``axis``. The output remembers x (the logits)."""
+    y = Softmax(axis)(x)
+    y._keras_logits = x
+    return y
+
+
+def log_softmax(x, axis=-1):
+    """log(softmax(x)) along ``axis``, computed without ever taking the log of 0."""
+    return LogSoftmax(axis)(x)

@@ -1,0 +1,97 @@
+"""Comparisons and other ops with no useful gradient: their outputs never require one.
+
+They compute on the data directly and return plain Tensors, so a custom
+metric can write ``ops.cast(ops.equal(y_true, ops.argmax(y_pred)), "float32")``.
+"""
+
+from ..autograd.tensor import Tensor
+from ..backend import floatx, get_array_module
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _elementwise(name):
+    def op(x, y):
+        x, y = _data(x), _data(y)
+        return Tensor(getattr(get_array_module(x, y), name)(x, y))
+
+    op.__name__ = name
+    op.__doc__ = f"Elementwise ``{name}`` of x and y, a boolean tensor (no gradient)."
+    return op
+
+
+equal = _elementwise("equal")
+not_equal = _elementwise("not_equal")
+less = _elementwise("less")
+less_equal = _elementwise("less_equal")
+greater = _elementwise("greater")
+greater_equal = _elementwise("greater_equal")
+logical_and = _elementwise("logical_and")
+logical_or = _elementwise("logical_or")
+
+
+def logical_not(x):
+    """Elementwise not of a boolean tensor (no gradient)."""
+    x = _data(x)
+    return Tensor(get_array_module(x).logical_not(x))
+
+
+def sign(x):
+    """-1, 0 or 1 by the sign of each element (no gradient)."""
+    x = _data(x)
+    return Tensor(get_array_module(x).sign(x))
+
+
+def floor(x):
+    """The largest integer <= each element (no gradient)."""
+    x = _data(x)
+    return Tensor(get_array_module(x).floor(x))
+
+
+def round(x, decimals=0):  # noqa: A001  (keras.ops.round)
+    """Each element rounded to ``decimals`` decimals, halves to even (no gradient)."""
+    x = _data(x)
+    return Tensor(get_array_module(x).round(x, decimals))
+
+
+def isnan(x):
+    """Whether each element is NaN."""
+    x = _data(x)
+    return Tensor(get_array_module(x).isnan(x))
+
+
+def isfinite(x):
+    """Whether each element is neither infinite nor NaN."""
+    x = _data(x)
+    return Tensor(get_array_module(x).isfinite(x))
+
+
+def zeros_like(x, dtype=None):
+    """A tensor of zeros with x's shape (and dtype unless given)."""
+    x = _data(x)
+    return Tensor(get_array_module(x).zeros_like(x, dtype=dtype))
+
+
+def ones_like(x, dtype=None):
+    """A tensor of ones with x's shape (and dtype unless given)."""
+    x = _data(x)
+    return Tensor(get_array_module(x).ones_like(x, dtype=dtype))
+
+
+def one_hot(x, num_classes, axis=-1, dtype=None):
+    """Integer labels ``x`` of shape (..) as one-hot rows of shape (.., num_classes)."""
+    labels = _data(x)
+    xp = get_array_module(labels)
+    eye = xp.arange(num_classes) == labels[..., None]  # (.., num_classes)
+    encoded = xp.moveaxis(eye, -1, axis).astype(dtype or floatx())
+    return Tensor(encoded)
+
+
+def convert_to_tensor(x, dtype=None):
+    """x as a Tensor on the active device (floats take floatx unless ``dtype`` says otherwise)."""
+    tensor = x if isinstance(x, Tensor) else Tensor(x)
+    if dtype is not None and tensor.dtype != dtype:
+        tensor = Tensor(tensor.data.astype(dtype))
+    return tensor

@@ -1,0 +1,385 @@
+"""Elementwise arithmetic and functions, each with its derivative.
+
+Binary ops broadcast like NumPy. Their backward returns gradients of the
+output's (broadcast) shape; the engine sums each back to its input's shape
+(see ``autograd.sum_to``), so the ops themselves stay one line of calculus.
+"""
+
+import math
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ..backend import get_array_module
+
+
+class Add(Function):
+    """z = x + y;  dz/dx = 1,  dz/dy = 1."""
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, gz):
+        return gz, gz
+
+
+class Subtract(Function):
+    """z = x - y;  dz/dx = 1,  dz/dy = -1."""
+
+    def forward(self, x, y):
+        return x - y
+
+    def backward(self, gz):
+        return gz, -gz
+
+
+class Multiply(Function):
+    """z = x * y;  dz/dx = y,  dz/dy = x."""
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, gz):
+        gx = gz * self.y if self.needs_input_grad[0] else None
+        gy = gz * self.x if self.needs_input_grad[1] else None
+        return gx, gy
+
+
+class Divide(Function):
+    """z = x / y;  dz/dx = 1 / y,  dz/dy = -x / y**2 = -z / y."""
+
+    def forward(self, x, y):
+        self.y = y
+        self.z = x / y
+        return self.z
+
+    def backward(self, gz):
+        gx = gz / self.y if self.needs_input_grad[0] else None
+        gy = -gz * self.z / self.y if self.needs_input_grad[1] else None
+        return gx, gy
+
+
+class Negative(Function):
+    """y = -x;  dy/dx = -1."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class Power(Function):
+    """z = x ** p;  dz/dx = p * x**(p - 1),  dz/dp = z * log(x) (taken as 0 where x <= 0)."""
+
+    def forward(self, x, p):
+        self.x, self.p = x, p
+        self.z = x**p
+        return self.z
+
+    def backward(self, gz):
+        x, p = self.x, self.p
+        gx = gz * p * x ** (p - 1) if self.needs_input_grad[0] else None
+        gp = None
+        if self.needs_input_grad[1]:
+            xp = get_array_module(x)
+            positive = x > 0
+            gp = gz * self.z * xp.log(xp.where(positive, x, 1)) * positive
+        return gx, gp
+
+
+class Square(Function):
+    """y = x**2;  dy/dx = 2x."""
+
+    def forward(self, x):
+        self.x = x
+        return x * x
+
+    def backward(self, gy):
+        return 2 * gy * self.x
+
+
+class Sqrt(Function):
+    """y = sqrt(x);  dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)."""
+
+    def forward(self, x):
+        self.y = get_array_module(x).sqrt(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy / (2 * self.y)
+
+
+class Exp(Function):
+    """y = exp(x);  dy/dx = exp(x) = y."""
+
+    def forward(self, x):
+        self.y = get_array_module(x).exp(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y
+
+
+class Expm1(Function):
+    """y = exp(x) - 1, accurate near 0;  dy/dx = exp(x) = y + 1."""
+
+    def forward(self, x):
+        self.y = get_array_module(x).expm1(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * (self.y + 1)
+
+
+class Log(Function):
+    """y = log(x);  dy/dx = 1 / x."""
+
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).log(x)
+
+    def backward(self, gy):
+        return gy / self.x
+
+
+class Log1p(Function):
+    """y = log(1 + x), accurate near 0;  dy/dx = 1 / (1 + x)."""
+
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).log1p(x)
+
+    def backward(self, gy):
+        return gy / (1 + self.x)
+
+
+class Abs(Function):
+    """y = |x|;  dy/dx = sign(x) (0 at 0)."""
+
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).abs(x)
+
+    def backward(self, gy):
+        return gy * get_array_module(gy).sign(self.x)
+
+
+class Maximum(Function):
+    """z = max(x, y);  the gradient goes to x where x >= y, else to y (ties to x, as TensorFlow)."""
+
+    def forward(self, x, y):
+        xp = get_array_module(x, y)
+        self.x_wins = xp.greater_equal(x, y)
+        return xp.maximum(x, y)
+
+    def backward(self, gz):
+        return gz * self.x_wins, gz * ~self.x_wins
+
+
+class Minimum(Function):
+    """z = min(x, y);  the gradient goes to x where x <= y, else to y (ties to x, as TensorFlow)."""
+
+    def forward(self, x, y):
+        xp = get_array_module(x, y)
+        self.x_wins = xp.less_equal(x, y)
+        return xp.minimum(x, y)
+
+    def backward(self, gz):
+        return gz * self.x_wins, gz * ~self.x_wins
+
+
+class Clip(Function):
+    """y = min(max(x, low), high);  dy/dx = 1 where low <= x <= high, else 0."""
+
+    def forward(self, x, low, high):
+        self.inside = (x >= low) & (x <= high)
+        return get_array_module(x).clip(x, low, high)
+
+    def backward(self, gy):
+        return gy * self.inside, None, None
+
+
+class Where(Function):
+    """z = x where condition else y;  dz/dx = condition,  dz/dy = not condition."""
+
+    def forward(self, condition, x, y):
+        xp = get_array_module(condition, x, y)
+        self.condition = xp.asarray(condition, dtype=bool)
+        return xp.where(self.condition, x, y)
+
+    def backward(self, gz):
+        return None, gz * self.condition, gz * ~self.condition
+
+
+class Cast(Function):
+    """y = x as another float type;  dy/dx = 1 (the gradient is cast back)."""
+
+    def forward(self, x, dtype):
+        self.input_dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, gy):
+        return gy.astype(self.input_dtype), None
+
+
+class Erf(Function):
+    """y = erf(x) = 2/sqrt(pi) * (integral of exp(-t**2) dt from 0 to x);
+    dy/dx = 2/sqrt(pi) * exp(-x**2)."""
+
+    def forward(self, x):
+        self.x = x
+        return erf_array(x)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        return gy * (2 / math.sqrt(math.pi)) * xp.exp(-self.x * self.x)
+
+
+# NumPy has no erf. These are the rational approximations of the Cephes
+# library (ndtr.c), accurate to float64's last bit: erf(x) = x T(x^2) / U(x^2)
+# for |x| < 1, and erf(x) = 1 - exp(-x^2) P(|x|) / Q(|x|) beyond (R / S past 8).
+_ERF_T = (9.60497373987051638749e0, 9.00260197203842689217e1, 2.23200534594684319226e3,
+          7.00332514112805075473e3, 5.55923013010394962768e4)
+_ERF_U = (1.0, 3.35617141647503099647e1, 5.21357949780152679795e2, 4.59432382970980127987e3,
+          2.26290000613890934246e4, 4.92673942608635921086e4)
+_ERFC_P = (2.46196981473530512524e-10, 5.64189564831068821977e-1, 7.46321056442269912687e0,
+           4.86371970985681366614e1, 1.96520832956077098242e2, 5.26445194995477358631e2,
+           9.34528527171957607540e2, 1.02755188689515710272e3, 5.57535335369399327526e2)
+_ERFC_Q = (1.0, 1.32281951154744992508e1, 8.67072140885989742329e1, 3.54937778887819891062e2,
+           9.75708501743205489753e2, 1.82390916687909736289e3, 2.24633760818710981792e3,
+           1.65666309194161350182e3, 5.57535340817727675546e2)
+_ERFC_R = (5.64189583547755073984e-1, 1.27536670759978104416e0, 5.01905042251180477414e0,
+           6.16021097993053585195e0, 7.40974269950448939160e0, 2.97886665372100240670e0)
+_ERFC_S = (1.0, 2.26052863220117276590e0, 9.39603524938001434673e0, 1.20489539808096656605e1,
+           1.70814450747565897222e1, 9.60896809063285878198e0, 3.36907645100081516050e0)
+
+
+def _polynomial(coefficients, x):
+    """c0 x^n + c1 x^(n-1) + ... + cn, by Horner's rule."""
+    result = coefficients[0] + 0 * x
+    for c in coefficients[1:]:
+        result = result * x + c
+    return result
+
+
+def erf_array(x):
+    """erf of an array, in ``x``'s dtype."""
+    xp = get_array_module(x)
+    a = xp.abs(x)
+    a2 = a * a
+    near_zero = x * _polynomial(_ERF_T, a2) / _polynomial(_ERF_U, a2)
+    tail_ratio = xp.where(a < 8, _polynomial(_ERFC_P, a) / _polynomial(_ERFC_Q, a),
+                          _polynomial(_ERFC_R, a) / _polynomial(_ERFC_S, a))
+    far_from_zero = xp.sign(x) * (1 - xp.exp(-a2) * tail_ratio)
+    return xp.where(a < 1, near_zero, far_from_zero)
+
+
+def add(x, y):
+    """x + y, elementwise with broadcasting."""
+    return Add()(x, y)
+
+
+def subtract(x, y):
+    """x - y, elementwise with broadcasting."""
+    return Subtract()(x, y)
+
+
+def multiply(x, y):
+    """x * y, elementwise with broadcasting."""
+    return Multiply()(x, y)
+
+
+def divide(x, y):
+    """x / y, elementwise with broadcasting."""
+    return Divide()(x, y)
+
+
+def true_divide(x, y):
+    """x / y (Keras's alias of ``divide``)."""
+    return Divide()(x, y)
+
+
+def negative(x):
+    """-x."""
+    return Negative()(x)
+
+
+def power(x, p):
+    """x ** p; ``p`` may be a number or a tensor broadcastable with ``x``."""
+    return Power()(x, p)
+
+
+def square(x):
+    """x ** 2."""
+    return Square()(x)
+
+
+def sqrt(x):
+    """The square root of x (its gradient is infinite at 0)."""
+    return Sqrt()(x)
+
+
+def exp(x):
+    """e ** x."""
+    return Exp()(x)
+
+
+def expm1(x):
+    """e ** x - 1, accurate for small x."""
+    return Expm1()(x)
+
+
+def log(x):
+    """The natural logarithm of x."""
+    return Log()(x)
+
+
+def log1p(x):
+    """log(1 + x), accurate for small x."""
+    return Log1p()(x)
+
+
+def abs(x):  # noqa: A001  (keras.ops.abs)
+    """|x|."""
+    return Abs()(x)
+
+
+def absolute(x):
+    """|x| (Keras's alias of ``abs``)."""
+    return Abs()(x)
+
+
+def maximum(x, y):
+    """The larger of x and y, elementwise."""
+    return Maximum()(x, y)
+
+
+def minimum(x, y):
+    """The smaller of x and y, elementwise."""
+    return Minimum()(x, y)
+
+
+def clip(x, x_min, x_max):
+    """x limited to [x_min, x_max]."""
+    return Clip()(x, x_min, x_max)
+
+
+def where(condition, x, y):
+    """x where ``condition`` is true, else y (all three broadcast together)."""
+    return Where()(condition, x, y)
+
+
+def cast(x, dtype):
+    """x converted to ``dtype`` (a string or NumPy dtype); differentiable between float types."""
+    if np.dtype(dtype).kind == "f":
+        return Cast()(x, dtype)
+    data = x.data if isinstance(x, Tensor) else get_array_module(x).asarray(x)
+    return Tensor(data.astype(dtype))  # integers and booleans carry no gradient
+
+
+def erf(x):
+    """The error function of x."""
+    return Erf()(x)

@@ -1,0 +1,167 @@
+"""Ops that move elements around without changing them: reshape, transpose, indexing, joining.
+
+Their backward passes move the gradient back the same way: reshape it back,
+transpose it with the inverse permutation, scatter it to where the elements
+came from, or cut it into the pieces that were joined.
+"""
+
+import numpy as np
+
+from .. import backend
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ..backend import get_array_module
+
+
+class Reshape(Function):
+    """y = x with a new shape;  the gradient is reshaped back to x's shape."""
+
+    def forward(self, x, shape):
+        self.x_shape = x.shape
+        return x.reshape(shape)
+
+    def backward(self, gy):
+        return gy.reshape(self.x_shape), None
+
+
+class Transpose(Function):
+    """y = x with its axes permuted;  the gradient is permuted back by the inverse permutation."""
+
+    def forward(self, x, axes):
+        self.axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(a % x.ndim for a in axes)
+        return x.transpose(self.axes)
+
+    def backward(self, gy):
+        inverse = [0] * len(self.axes)
+        for i, a in enumerate(self.axes):
+            inverse[a] = i
+        return gy.transpose(inverse), None
+
+
+class BroadcastTo(Function):
+    """y = x repeated to a larger shape;  the engine sums the gradient over the repeats."""
+
+    def forward(self, x, shape):
+        return get_array_module(x).broadcast_to(x, shape)
+
+    def backward(self, gy):
+        return gy, None
+
+
+class GetItem(Function):
+    """y = x[key];  the gradient is scattered back to the positions the elements came from.
+
+    A basic key (ints, slices) picks each element at most once, so the
+    gradient is simply written into place; an index array may pick the same
+    element twice, so its gradients are added with ``add.at``.
+    """
+
+    def forward(self, x, key):
+        self.x_shape, self.x_dtype, self.key = x.shape, x.dtype, key
+        return x[key]
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        gx = xp.zeros(self.x_shape, dtype=self.x_dtype)
+        if _is_basic_index(self.key):
+            gx[self.key] = gy
+        else:
+            xp.add.at(gx, self.key, gy)
+        return gx, None
+
+
+def _is_basic_index(key):
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(isinstance(k, (int, slice)) or k is None or k is Ellipsis for k in parts)
+
+
+class Concatenate(Function):
+    """y = x1, x2, ... joined along an axis;  the gradient is cut into the same pieces."""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        self.sizes = [x.shape[self.axis] for x in xs]
+        return get_array_module(*xs).concatenate(xs, axis=self.axis)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        bounds = []
+        total = 0
+        for size in self.sizes[:-1]:
+            total += size
+            bounds.append(total)
+        return tuple(xp.split(gy, bounds, axis=self.axis))
+
+
+def reshape(x, new_shape):
+    """x with shape ``new_shape`` (one entry may be -1)."""
+    return Reshape()(x, tuple(new_shape) if not isinstance(new_shape, int) else (new_shape,))
+
+
+def transpose(x, axes=None):
+    """x with its axes permuted by ``axes`` (None: reversed)."""
+    return Transpose()(x, axes)
+
+
+def broadcast_to(x, shape):
+    """x repeated along new or size-1 axes to ``shape``."""
+    return BroadcastTo()(x, tuple(shape))
+
+
+def getitem(x, key):
+    """x[key] for any NumPy key: ints, slices, None, Ellipsis, index or boolean arrays."""
+    key = _unwrap_key(key)
+    return GetItem()(x, key)
+
+
+def _unwrap_key(key):
+    """The key with Tensors replaced by their data and index lists/arrays moved to the device."""
+    if isinstance(key, tuple):
+        return tuple(_unwrap_key(k) for k in key)
+    if isinstance(key, Tensor):
+        return key.data
+    if isinstance(key, (list, np.ndarray)):
+        return backend.to_device(key)
+    return key
+
+
+def concatenate(xs, axis=0):
+    """The tensors ``xs`` joined along ``axis``."""
+    return Concatenate(axis)(*xs)
+
+
+def stack(xs, axis=0):
+    """The tensors ``xs`` (all of one shape) stacked along a new ``axis``."""
+    return concatenate([expand_dims(x, axis) for x in xs], axis=axis)
+
+
+def expand_dims(x, axis):
+    """x with a new axis of size 1 at position ``axis``."""
+    shape = list(_shape(x))
+    axis = axis % (len(shape) + 1)
+    return reshape(x, shape[:axis] + [1] + shape[axis:])
+
+
+def squeeze(x, axis=None):
+    """x without its size-1 axes (or only the given ones, which must have size 1)."""
+    shape = _shape(x)
+    if axis is None:
+        axes = {i for i, n in enumerate(shape) if n == 1}
+    else:
+        axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+        for a in axes:
+            if shape[a] != 1:
+                raise ValueError(f"Cannot squeeze axis {a} of a tensor of shape {shape}: "
+                                 "its size is not 1.")
+    return reshape(x, [n for i, n in enumerate(shape) if i not in axes])
+
+
+def _shape(x):
+    return tuple(x.shape) if hasattr(x, "shape") else get_array_module(x).asarray(x).shape
+
+
+def shape(x):
+    """The shape of x as a tuple of ints."""
+    return _shape(x)

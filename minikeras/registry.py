@@ -1,0 +1,59 @@
+"""Registries: one table per kind of object (activations, losses, ...) from names to objects.
+
+Every ``get``, ``serialize`` and ``deserialize`` of minikeras goes through
+one of these tables, so a name means the same thing everywhere and an unknown
+name fails the same way: a ValueError that lists the close matches.
+"""
+
+import difflib
+
+
+class Registry:
+    """Names to objects for one kind of object.
+
+    kind: what the objects are, for error messages ("activation", "loss"...).
+    """
+
+    def __init__(self, kind):
+        self.kind = kind
+        self._objects = {}
+        self._canonical = {}
+
+    def register(self, *names):
+        """Decorator: registers the object under ``names``; the first is its canonical name."""
+
+        def decorate(obj):
+            self.add(obj, *names)
+            return obj
+
+        return decorate
+
+    def add(self, obj, *names):
+        """Registers ``obj`` under ``names`` (default: its ``__name__``); the first is canonical."""
+        names = names or (obj.__name__,)
+        for name in names:
+            self._objects[name] = obj
+        self._canonical.setdefault(id(obj), names[0])
+
+    def get(self, name):
+        """The object registered under ``name``; a ValueError listing close matches otherwise."""
+        try:
+            return self._objects[name]
+        except KeyError:
+            raise ValueError(self.unknown_message(name)) from None
+
+    def unknown_message(self, name):
+        close = difflib.get_close_matches(str(name), list(self._objects), n=3, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        return f"Unknown {self.kind}: {name!r}.{hint} Known: {', '.join(sorted(self._objects))}."
+
+    def __contains__(self, name):
+        return name in self._objects
+
+    def name_of(self, obj):
+        """The canonical name ``obj`` was registered under, or None."""
+        return self._canonical.get(id(obj))
+
+    def names(self):
+        """Every registered name, aliases included."""
+        return sorted(self._objects)

@@ -1,0 +1,1 @@
+"""Test helpers shipped with minikeras (the strict CuPy stand-in)."""

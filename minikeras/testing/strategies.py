@@ -1,0 +1,82 @@
+"""Hypothesis strategies shared by tests/ and parity_tests/: shapes, arrays, labels.
+
+Values come in two flavours: ``moderate`` ones, where every function of
+interest is smooth and finite differences are accurate, and ``extreme`` ones
+(large magnitudes, exact zeros and ones, tiny numbers) where numerical care
+shows. Functions with kinks (relu at 0, abs at 0, clip at its bounds) draw
+with ``away_from`` so a finite difference never straddles a kink.
+"""
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+
+def shapes(min_dims=1, max_dims=4, min_side=1, max_side=5):
+    """Array shapes, e.g. (3,), (2, 1, 4)."""
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
+                            max_side=max_side)
+
+
+def broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4):
+    """Tuples of ``num_shapes`` shapes that broadcast together, e.g. ((3, 1), (2, 1, 4))."""
+    return hnp.mutually_broadcastable_shapes(
+        num_shapes=num_shapes, min_dims=min_dims, max_dims=max_dims, max_side=max_side
+    ).map(lambda result: result.input_shapes)
+
+
+def moderate(low=-3.0, high=3.0):
+    """Floats in [low, high] (rounded to float32), where smooth functions are well conditioned."""
+    low, high = float(np.float32(low)), float(np.float32(high))
+    return st.floats(low, high, allow_nan=False, allow_infinity=False, width=32)
+
+
+def extreme(magnitude=1e4):
+    """Floats including +-magnitude, 0, tiny values and ordinary ones."""
+    return st.one_of(
+        st.sampled_from([0.0, -0.0, magnitude, -magnitude, 1e-30, -1e-30, 1.0, -1.0]),
+        st.floats(-magnitude, magnitude, allow_nan=False, allow_infinity=False, width=32),
+    )
+
+
+def away_from(points, margin, elements):
+    """``elements`` with every value at least ``margin`` from each of ``points``."""
+    return elements.filter(lambda v: all(abs(v - p) >= margin for p in points))
+
+
+def arrays(shape, elements=None, dtype="float64"):
+    """Arrays of ``shape`` (a tuple or a strategy) filled from ``elements``."""
+    return hnp.arrays(np.dtype(dtype), shape, elements=elements if elements is not None
+                      else moderate())
+
+
+def probabilities(shape, dtype="float32", include_bounds=True):
+    """Arrays of values in [0, 1] (exact 0 and 1 included unless ``include_bounds`` is False)."""
+    inner = st.floats(0.0, 1.0, width=32)
+    if include_bounds:
+        inner = st.one_of(st.sampled_from([0.0, 1.0]), inner)
+    return arrays(shape, inner, dtype)
+
+
+def distributions(batch_shape, num_classes, dtype="float32"):
+    """Arrays of shape (*batch_shape, num_classes) whose rows are probability distributions."""
+    def normalize(a):
+        a = a + 1e-3
+        return (a / a.sum(axis=-1, keepdims=True)).astype(dtype)
+
+    return arrays((*batch_shape, num_classes), st.floats(0.0, 1.0, width=32),
+                  "float64").map(normalize)
+
+
+def labels(shape, num_classes):
+    """Integer class labels in [0, num_classes) of ``shape``."""
+    return arrays(shape, st.integers(0, num_classes - 1), "int64")
+
+
+def distinct_rows(array, axis=-1, gap=1e-3):
+    """Rejects arrays whose extremes along ``axis`` tie (max and argmax stay differentiable)."""
+    ordered = np.sort(array, axis=axis)
+    if array.shape[axis] > 1:
+        assume(np.all(np.abs(np.diff(ordered, axis=axis)) > gap))
+    return array

@@ -1,0 +1,174 @@
+"""The parity harness: run the same computation in minikeras and tf.keras and compare.
+
+Every parity test goes through ``compare_functions`` (any function of arrays)
+or ``compare_layers`` (a layer and its tf.keras twin): both compare the
+forward values and the gradients of every input and weight, given the same
+random upstream gradient, against the tolerances below. Each comparison is
+also recorded, so ``python -m parity_tests.report`` can list the errors seen.
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import minikeras as mk  # noqa: E402
+from minikeras.autograd import Tensor  # noqa: E402
+
+tf.get_logger().setLevel("ERROR")
+
+# (kind, quantity) -> (rtol, atol), for float32. Why each is what it is:
+TOLERANCES = {
+    # Elementwise functions: both sides round each result once, but may use
+    # different formulas (e.g. log1p(exp(-|x|)) vs log(1 + exp(x))), a few ulps.
+    ("elementwise", "forward"): (1e-5, 1e-6),
+    ("elementwise", "gradient"): (1e-5, 1e-6),
+    # Reductions and losses: sums of n terms in another order differ by about
+    # n * ulp; with n up to a few hundred, 1e-5 relative.
+    ("reduction", "forward"): (1e-5, 1e-6),
+    ("reduction", "gradient"): (1e-5, 1e-6),
+    # Matmul and convolution: oneDNN and OpenBLAS accumulate dot products of
+    # length up to ~1000 in different orders and with FMA; 1e-4 relative, and
+    # an absolute floor for outputs that cancel to near zero.
+    ("linear", "forward"): (1e-4, 1e-5),
+    ("linear", "gradient"): (1e-4, 1e-5),
+    # Normalization: divides by a standard deviation that may be small, which
+    # amplifies the rounding of the centred sums.
+    ("normalization", "forward"): (1e-4, 1e-4),
+    ("normalization", "gradient"): (1e-3, 1e-4),
+    # Optimizers and training: rounding differences compound over 20-50 steps.
+    ("optimizer", "forward"): (1e-4, 1e-6),
+    ("training", "forward"): (1e-3, 1e-4),
+}
+
+# float64 components get a thousandth of the float32 tolerance, floored at 1e-9.
+DTYPE_FACTOR = {"float32": 1.0, "float64": 1e-3}
+
+RECORDS = []
+
+
+def tolerance(kind, quantity="forward", dtype="float32"):
+    """(rtol, atol) for a component kind ("elementwise", "linear"...) and quantity."""
+    rtol, atol = TOLERANCES[(kind, quantity)]
+    factor = DTYPE_FACTOR[dtype]
+    return max(rtol * factor, 1e-9), max(atol * factor, 1e-9)
+
+
+def assert_close(actual, expected, kind, quantity="forward", dtype="float32", what=""):
+    """Asserts ``actual`` (minikeras) matches ``expected`` (tf.keras) and records the errors.
+
+    Where tf.keras is finite, minikeras must be finite too; where both are
+    NaN or the same infinity, they agree.
+    """
+    actual, expected = np.asarray(actual, dtype="float64"), np.asarray(expected, dtype="float64")
+    rtol, atol = tolerance(kind, quantity, dtype)
+    abs_error, rel_error = errors(actual, expected)
+    RECORDS.append({"component": what, "kind": kind, "quantity": quantity, "dtype": dtype,
+                    "abs_error": abs_error, "rel_error": rel_error, "rtol": rtol, "atol": atol})
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    finite = np.isfinite(expected)
+    assert np.isfinite(actual[finite]).all(), f"{what}: not finite where tf.keras is"
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
+
+
+def errors(actual, expected):
+    """(max absolute error, max relative error) over the elements where tf.keras is finite."""
+    finite = np.isfinite(expected) & np.isfinite(actual)
+    if not finite.any():
+        return 0.0, 0.0
+    difference = np.abs(actual[finite] - expected[finite])
+    scale = np.maximum(np.abs(expected[finite]), 1e-12)
+    return float(difference.max()), float((difference / scale).max())
+
+
+def minikeras_value_and_gradients(fn, arrays, upstream):
+    """fn(*Tensors) and the gradients of sum(fn * upstream) for each input, with minikeras."""
+    tensors = [Tensor(mk.backend.to_device(a), requires_grad=np.asarray(a).dtype.kind == "f")
+               for a in arrays]
+    output = fn(*tensors)
+    if output.requires_grad:
+        output.backward(mk.backend.to_device(np.asarray(upstream, dtype=output.dtype)))
+    grads = [None if t.grad is None else mk.backend.to_numpy(t.grad) for t in tensors]
+    return output.numpy(), grads
+
+
+def keras_value_and_gradients(fn, arrays, upstream):
+    """fn(*tf.Tensors) and the gradients of sum(fn * upstream) for each input, with tf.keras."""
+    tensors = [tf.constant(a) for a in arrays]
+    with tf.GradientTape(persistent=True) as tape:
+        for t in tensors:
+            if t.dtype.is_floating:
+                tape.watch(t)
+        output = fn(*tensors)
+        objective = tf.reduce_sum(output * tf.cast(upstream, output.dtype))
+    grads = [tape.gradient(objective, t) if t.dtype.is_floating else None for t in tensors]
+    return np.asarray(output), [None if g is None else np.asarray(g) for g in grads]
+
+
+def compare_functions(mk_fn, keras_fn, arrays, kind, what, dtype="float32", seed=0):
+    """Compares a minikeras function with its tf.keras counterpart on ``arrays``.
+
+    Forward values, and the gradient with respect to every float input of
+    sum(output * u) for one random u, must agree within the tolerance of ``kind``.
+    """
+    expected, _ = keras_value_and_gradients(keras_fn, arrays, 1.0)
+    upstream = np.random.default_rng(seed).standard_normal(np.shape(expected)).astype(dtype)
+    expected, expected_grads = keras_value_and_gradients(keras_fn, arrays, upstream)
+    actual, actual_grads = minikeras_value_and_gradients(mk_fn, arrays, upstream)
+    assert_close(actual, expected, kind, "forward", dtype, what)
+    for i, (a, e) in enumerate(zip(actual_grads, expected_grads, strict=True)):
+        if e is not None:
+            a = np.zeros_like(e) if a is None else a
+            assert_close(a, e, kind, "gradient", dtype, f"{what}: d/d(input {i})")
+
+
+def keras_twin(layer):
+    """The tf.keras layer of the same class built from ``layer.get_config()``."""
+    config = dict(layer.get_config())
+    return getattr(tf.keras.layers, type(layer).__name__).from_config(config)
+
+
+def copy_weights(source, target):
+    """Copies weights between a minikeras and a tf.keras layer or model (either direction)."""
+    target.set_weights([np.asarray(w) for w in source.get_weights()])
+
+
+def compare_layers(layer, x, kind, training=False, seed=0, twin=None):
+    """Compares ``layer`` with its tf.keras twin on input ``x`` (weights copied to the twin).
+
+    Checks the outputs, the gradient with respect to the input, and the
+    gradient with respect to every trainable weight (in get_weights order).
+    Returns the twin, so a test can compare its state (e.g. moving statistics).
+    """
+    if not layer.built:
+        layer(x, training=training)
+    twin = twin or keras_twin(layer)
+    if not twin.built:
+        twin(tf.constant(x), training=training)
+    copy_weights(layer, twin)
+    name = type(layer).__name__
+
+    with tf.GradientTape(persistent=True) as tape:
+        x_tf = tf.constant(x)
+        tape.watch(x_tf)
+        expected = twin(x_tf, training=training)
+    upstream = np.random.default_rng(seed).standard_normal(expected.shape).astype(x.dtype)
+    with tape:
+        objective = tf.reduce_sum(expected * upstream)
+    expected_grads = tape.gradient(objective, [x_tf, *twin.trainable_weights])
+
+    x_mk = Tensor(mk.backend.to_device(x), requires_grad=True)
+    for w in layer.trainable_weights:
+        w.grad = None
+    actual = layer(x_mk, training=training)
+    actual.backward(mk.backend.to_device(upstream))
+
+    assert_close(actual.numpy(), np.asarray(expected), kind, "forward", what=name)
+    assert_close(mk.backend.to_numpy(x_mk.grad), expected_grads[0], kind, "gradient",
+                 what=f"{name}: d/d(input)")
+    for w, e in zip(layer.trainable_weights, expected_grads[1:], strict=True):
+        a = np.zeros(w.shape) if w.grad is None else mk.backend.to_numpy(w.grad)
+        assert_close(a, np.asarray(e), kind, "gradient", what=f"{name}: d/d({w.name})")
+    return twin
