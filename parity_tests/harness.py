@@ -47,6 +47,22 @@ TOLERANCES = {
 DTYPE_FACTOR = {"float32": 1.0, "float64": 1e-3}
 
 RECORDS = []
+COVERED = set()
+
+
+def covers(*names):
+    """Marks a parity test as covering public components, e.g. ``@covers("layers.Dense")``.
+
+    A name is "<module>.<public name>" relative to minikeras ("losses.mse",
+    "optimizers.Adam"); the coverage test fails for any public component that
+    no parity test claims.
+    """
+    COVERED.update(names)
+
+    def mark(test):
+        return test
+
+    return mark
 
 
 def tolerance(kind, quantity="forward", dtype="float32"):

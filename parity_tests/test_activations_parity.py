@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import minikeras as mk
 from minikeras.testing import strategies as mst
-from parity_tests.harness import compare_functions
+from parity_tests.harness import compare_functions, covers
 
 ACTIVATIONS = ["relu", "leaky_relu", "relu6", "sigmoid", "hard_sigmoid", "tanh", "softmax",
                "log_softmax", "softplus", "softsign", "elu", "selu", "gelu", "silu", "swish",
@@ -19,6 +19,7 @@ KINKS = {"relu": [0.0], "leaky_relu": [0.0], "relu6": [0.0, 6.0], "hard_sigmoid"
          "elu": [0.0], "selu": [0.0], "softsign": [0.0]}
 
 
+@covers(*(f"activations.{name}" for name in ACTIVATIONS))
 @pytest.mark.parametrize("name", ACTIVATIONS)
 @given(data=st.data())
 def test_activation_matches_keras(name, data):
