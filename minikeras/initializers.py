@@ -74,13 +74,18 @@ class Constant(Initializer):
         return {"value": self.value}
 
 
-def compute_fans(shape):
+def compute_fans(shape, input_axes=None, output_axes=None):
     """(fan_in, fan_out) of a weight shape as Keras counts them.
 
     Dense kernel (in, out): (in, out). Conv kernel (kh, kw, in, out): each
     output sees kh * kw * in inputs, so fan_in = kh * kw * in and
     fan_out = kh * kw * out. A vector counts its length for both.
+    input_axes, output_axes: when both are given, the axes whose sizes multiply
+    into fan_in and fan_out.
     """
+    if input_axes is not None and output_axes is not None:
+        return (math.prod(shape[a] for a in input_axes),
+                math.prod(shape[a] for a in output_axes))
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -99,7 +104,8 @@ class VarianceScaling(Initializer):
         limit = sqrt(3 * scale / n), which has that variance).
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
+                 input_axes=None, output_axes=None):
         if scale <= 0:
             raise ValueError(f"VarianceScaling expects scale > 0, got {scale}.")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
@@ -110,9 +116,10 @@ class VarianceScaling(Initializer):
                 "'untruncated_normal' or 'uniform'."
             )
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
+        self.input_axes, self.output_axes = input_axes, output_axes
 
     def sample(self, shape, rng):
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         variance = self.scale / max(1.0, n)
         if self.distribution == "uniform":
@@ -125,8 +132,8 @@ class VarianceScaling(Initializer):
         return truncated_normal(rng, shape, math.sqrt(variance) / 0.87962566103423978)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode,
-                "distribution": self.distribution, "seed": self.seed}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
+                "seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 def truncated_normal(rng, shape, stddev, mean=0.0):
@@ -143,11 +150,12 @@ def truncated_normal(rng, shape, stddev, mean=0.0):
 class GlorotUniform(VarianceScaling):
     """Uniform on [-limit, limit] with limit = sqrt(6 / (fan_in + fan_out)); Keras's default."""
 
-    def __init__(self, seed=None):
-        super().__init__(scale=1.0, mode="fan_avg", distribution="uniform", seed=seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(scale=1.0, mode="fan_avg", distribution="uniform", seed=seed,
+                         input_axes=input_axes, output_axes=output_axes)
 
     def get_config(self):
-        return {"seed": self.seed}
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 def get(identifier):

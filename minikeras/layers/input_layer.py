@@ -12,8 +12,8 @@ class InputLayer(Layer):
     batch_shape: the full shape with the batch axis, instead of shape + batch_size.
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, optional=False, name=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
+                 batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
         super().__init__(name=name, dtype=dtype, **kwargs)
         if batch_shape is None:
             if shape is None:
@@ -35,7 +35,7 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"batch_shape": self.batch_shape, "dtype": self.dtype, "sparse": False,
-                "optional": self.optional, "name": self.name}
+                "ragged": False, "name": self.name, "optional": self.optional}
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
