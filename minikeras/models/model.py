@@ -69,6 +69,12 @@ class Model(Trainer, Layer):
 
     def _standardize_inputs(self, inputs):
         """``inputs`` as a flat list in the order of ``self.inputs``, checked against them."""
+        flat, names = self._flatten_inputs(inputs)
+        return [self._conform(x, ref, name)
+                for x, ref, name in zip(flat, self._graph.inputs, names, strict=True)]
+
+    def _flatten_inputs(self, inputs):
+        """(flat list of inputs in the order of ``self.inputs``, their names)."""
         expected = self._graph.inputs
         names = self._input_names()
         if isinstance(inputs, dict):
@@ -89,8 +95,7 @@ class Model(Trainer, Layer):
                 f'Model "{self.name}" expects {len(expected)} input(s) {names}, but it '
                 f"received {len(flat)}."
             )
-        return [self._conform(x, ref, name) for x, ref, name in zip(flat, expected, names,
-                                                                    strict=True)]
+        return flat, names
 
     def _input_names(self):
         struct = self._graph.inputs_struct
@@ -100,20 +105,18 @@ class Model(Trainer, Layer):
 
     def _conform(self, x, ref, name):
         """``x`` with the rank and dtype of the input ``ref`` (a trailing axis of 1 may differ)."""
-        shape = tuple(x.shape)
-        if len(shape) == len(ref.shape) + 1 and shape[-1] == 1:
-            x, shape = Tensor(x.data.reshape(shape[:-1])), shape[:-1]
-        elif len(shape) == len(ref.shape) - 1 and ref.shape[-1] == 1:
-            x, shape = Tensor(x.data.reshape((*shape, 1))), (*shape, 1)
-        if len(shape) != len(ref.shape) or any(
-                r is not None and r != s for r, s in zip(ref.shape, shape, strict=True)):
-            raise ValueError(
-                f'Input "{name}" of model "{self.name}" is incompatible: expected shape '
-                f"{ref.shape}, but received an input of shape {shape}."
-            )
+        shape = _conformed_shape(tuple(x.shape), ref, name, self.name)
+        if shape != tuple(x.shape):
+            x = Tensor(x.data.reshape(shape))
         if np.dtype(ref.dtype).kind == "f" and x.dtype != ref.dtype:
             x = Tensor(x.data.astype(ref.dtype))
         return x
+
+    def _check_input_data(self, inputs):
+        """Checks arrays (the whole data set) against the model's inputs before a step runs."""
+        flat, names = self._flatten_inputs(inputs)
+        for x, ref, name in zip(flat, self._graph.inputs, names, strict=True):
+            _conformed_shape(tuple(x.shape), ref, name, self.name)
 
     def _maybe_build(self, input_shape):
         if not self.built:
@@ -288,6 +291,24 @@ def _accepts_functional_arguments(cls):
     kinds = {p.kind for p in parameters}
     return names[:2] == ["inputs", "outputs"] or (
         inspect.Parameter.VAR_POSITIONAL in kinds and inspect.Parameter.VAR_KEYWORD in kinds)
+
+
+def _conformed_shape(shape, ref, name, model_name):
+    """``shape`` made to match the input ``ref`` by adding or dropping a last axis of 1.
+
+    Raises ValueError naming the input and both shapes when it cannot match.
+    """
+    if len(shape) == len(ref.shape) + 1 and shape[-1] == 1:
+        shape = shape[:-1]
+    elif len(shape) == len(ref.shape) - 1 and ref.shape[-1] == 1:
+        shape = (*shape, 1)
+    if len(shape) != len(ref.shape) or any(
+            r is not None and r != s for r, s in zip(ref.shape, shape, strict=True)):
+        raise ValueError(
+            f'Input "{name}" of model "{model_name}" is incompatible: expected shape '
+            f"{ref.shape}, but received an input of shape {shape}."
+        )
+    return shape
 
 
 def _unpack_singleton(x):

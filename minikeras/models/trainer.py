@@ -353,9 +353,7 @@ class Trainer:
         """Checks array data against the model's inputs and outputs before any step runs."""
         if not isinstance(data, data_adapters.ArrayData) or getattr(self, "_graph", None) is None:
             return
-        first = tree.map_structure(lambda a: a[:1], data.x)
-        self._standardize_inputs(tree.map_structure(lambda a: Tensor(backend.to_device(a)),
-                                                    first))
+        self._check_input_data(data.x)
         if data.y is not None and self._compile_loss is not None:
             names = self.output_names if getattr(self, "output_names", None) else [
                 f"output_{i}" for i in range(len(self._graph.outputs))]
