@@ -95,6 +95,15 @@ def test_normalize_keeps_float_dtype_and_makes_ints_floatx():
     assert normalize(np.array([[3, 4]])).dtype == np.float32
 
 
+def test_normalize_and_to_categorical_take_device_arrays(device):
+    x = backend.to_device(np.array([[3, 4]], np.float32))
+    normalized = normalize(x)
+    assert isinstance(normalized, device.ndarray)  # stays on the device
+    np.testing.assert_allclose(backend.to_numpy(normalized), [[0.6, 0.8]], rtol=1e-6)
+    labels = backend.to_device(np.array([1, 0]))
+    assert to_categorical(labels).tolist() == [[0, 1], [1, 0]]  # one-hot comes back on host
+
+
 # -- batches ---------------------------------------------------------------------------
 
 

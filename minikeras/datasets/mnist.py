@@ -80,7 +80,8 @@ def load_data(path="mnist.npz"):
 def read_npz(file):
     """``(x_train, y_train), (x_test, y_test)`` from an ``mnist.npz`` file, validated."""
     try:
-        with np.load(file, allow_pickle=False) as data:
+        # Our own handle: np.load leaves its one open when the zip is broken.
+        with open(file, "rb") as handle, np.load(handle, allow_pickle=False) as data:
             arrays = {name: data[name] for name in EXPECTED if name in data.files}
     except (ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         # not an .npz, a cut-off or corrupted one, or one holding pickled objects
