@@ -1,4 +1,4 @@
-"""Models without training: Sequential, functional and subclassed models, predict, weights, summary."""
+"""Models without training: Sequential, functional, subclassed; predict, weights, summary."""
 
 import numpy as np
 import pytest

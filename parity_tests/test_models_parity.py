@@ -1,0 +1,155 @@
+"""Models against tf.keras: layer and weight order, predict, summary, and .keras files both ways."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import minikeras as mk
+from parity_tests.harness import assert_close, copy_weights, covers
+
+
+def build_mlp(lib, hidden=(256, 256), inputs=784, outputs=10):
+    layers = [lib.Input(shape=(inputs,))]
+    layers += [lib.layers.Dense(units, activation="relu") for units in hidden]
+    layers.append(lib.layers.Dense(outputs, activation="softmax"))
+    return lib.Sequential(layers)
+
+
+def build_branching(lib):
+    """Two inputs, a shared layer called twice, two named outputs."""
+    a = lib.Input(shape=(4,), name="a")
+    b = lib.Input(shape=(3,), name="b")
+    shared = lib.layers.Dense(5, name="shared")
+    h1 = lib.layers.Activation("relu")(shared(a))
+    h2 = shared(lib.layers.Dense(4, name="project")(b))
+    out1 = lib.layers.Dense(2, name="out1")(h1)
+    out2 = lib.layers.Dense(1, activation="sigmoid", name="out2")(lib.layers.Dense(3)(h2))
+    return lib.Model(inputs=[a, b], outputs=[out1, out2])
+
+
+def build_dict_model(lib):
+    a = lib.Input(shape=(2,), name="a")
+    b = lib.Input(shape=(3,), name="b")
+    score = lib.layers.Dense(1, name="score")(lib.layers.Dense(4, activation="tanh")(b))
+    return lib.Model({"a": a, "b": b}, {"score": score, "echo": lib.layers.Dense(2)(a)})
+
+
+def twins(build):
+    """The same architecture in minikeras and tf.keras, with the same weights and layer names."""
+    mk.backend.clear_session()
+    tf.keras.backend.clear_session()
+    ours, theirs = build(mk), build(tf.keras)
+    copy_weights(ours, theirs)
+    return ours, theirs
+
+
+BUILDS = {"mlp": build_mlp, "branching": build_branching, "dict": build_dict_model}
+
+
+def inputs_for(name, rows, seed=0):
+    rng = np.random.default_rng(seed)
+    if name == "mlp":
+        return rng.random((rows, 784), dtype="float32")
+    if name == "branching":
+        return [rng.standard_normal((rows, 4)).astype("float32"),
+                rng.standard_normal((rows, 3)).astype("float32")]
+    return {"a": rng.standard_normal((rows, 2)).astype("float32"),
+            "b": rng.standard_normal((rows, 3)).astype("float32")}
+
+
+def assert_outputs_close(actual, expected, kind="linear", what=""):
+    if isinstance(expected, dict):
+        assert sorted(actual) == sorted(expected)
+        for key in expected:
+            assert_close(actual[key], expected[key], kind, what=f"{what}[{key}]")
+    elif isinstance(expected, (list, tuple)):
+        assert len(actual) == len(expected)
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            assert_close(a, e, kind, what=f"{what}[{i}]")
+    else:
+        assert_close(actual, expected, kind, what=what)
+
+
+@covers("models.Sequential", "models.Model", "models.Functional", "Sequential", "Model")
+@pytest.mark.parametrize("name", sorted(BUILDS))
+def test_layers_and_weights_come_in_keras_order(name):
+    ours, theirs = twins(BUILDS[name])
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]
+    assert [tuple(w.shape) for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
+    assert ours.count_params() == theirs.count_params()
+    if name != "dict":
+        assert ours.input_shape == theirs.input_shape
+        assert ours.output_shape == theirs.output_shape
+
+
+@pytest.mark.parametrize("name", sorted(BUILDS))
+@settings(max_examples=5)
+@given(rows=st.integers(1, 70), batch_size=st.sampled_from([None, 1, 7, 32]))
+def test_predict_matches_keras(name, rows, batch_size):
+    ours, theirs = twins(BUILDS[name])
+    data = inputs_for(name, rows)
+    expected = theirs.predict(data, batch_size=batch_size, verbose=0)
+    assert_outputs_close(ours.predict(data, batch_size=batch_size, verbose=0), expected,
+                         what=f"{name}.predict")
+
+
+def summary_text(model, **kwargs):
+    printed = []
+    model.summary(print_fn=lambda text, **_: printed.append(text), **kwargs)
+    return "".join(printed)
+
+
+@pytest.mark.parametrize("name", sorted(BUILDS))
+@pytest.mark.parametrize("line_length", [None, 60, 76])
+def test_summary_text_is_keras_text(name, line_length):
+    # (Keras crops wider tables at its console width of 80; within it the text is identical.)
+    ours, theirs = twins(BUILDS[name])
+    assert summary_text(ours, line_length=line_length) == summary_text(
+        theirs, line_length=line_length)
+
+
+def test_the_mnist_mlp_summary_counts_269322_parameters():
+    ours, theirs = twins(build_mlp)
+    text = summary_text(ours)
+    assert " Total params: 269,322 (1.03 MB)" in text
+    assert text == summary_text(theirs)
+
+
+@covers("saving.save_model", "saving.load_model", "models.load_model", "models.save_model")
+@pytest.mark.parametrize("name", sorted(BUILDS))
+def test_a_minikeras_file_loads_in_keras_and_predicts_the_same(name, tmp_path):
+    ours, _ = twins(BUILDS[name])
+    path = str(tmp_path / "ours.keras")
+    ours.save(path)
+    loaded = tf.keras.models.load_model(path)
+    data = inputs_for(name, 9)
+    assert_outputs_close(loaded.predict(data, verbose=0), ours.predict(data, verbose=0),
+                         what=f"{name} loaded in Keras")
+
+
+@pytest.mark.parametrize("name", sorted(BUILDS))
+def test_a_keras_file_loads_in_minikeras_and_predicts_the_same(name, tmp_path):
+    _, theirs = twins(BUILDS[name])
+    path = str(tmp_path / "theirs.keras")
+    theirs.save(path)
+    loaded = mk.models.load_model(path)
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in theirs.layers]
+    data = inputs_for(name, 9)
+    assert_outputs_close(loaded.predict(data, verbose=0), theirs.predict(data, verbose=0),
+                         what=f"{name} saved by Keras")
+
+
+@covers("saving.save_weights", "saving.load_weights")
+def test_weights_files_move_both_ways(tmp_path):
+    ours, theirs = twins(build_branching)
+    fresh_ours, fresh_theirs = twins(build_branching)
+    ours.save_weights(str(tmp_path / "ours.weights.h5"))
+    theirs.save_weights(str(tmp_path / "theirs.weights.h5"))
+    fresh_theirs.load_weights(str(tmp_path / "ours.weights.h5"))
+    fresh_ours.load_weights(str(tmp_path / "theirs.weights.h5"))
+    for a, b in zip(fresh_theirs.get_weights(), ours.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(fresh_ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
