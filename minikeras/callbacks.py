@@ -142,15 +142,22 @@ class CallbackList(Callback):
             callback.set_model(model)
 
     def _call(self, hook, *args):
+        """Calls ``hook`` of every callback; logs are the last argument, one dict for all."""
         logs = _python_logs(args[-1])
         for callback in self.callbacks:
             getattr(callback, hook)(*args[:-1], logs)
 
+    def _call_batch(self, hook, batch, logs):
+        """Batch hooks get ``logs=`` by keyword, as Keras calls them."""
+        logs = _python_logs(logs)
+        for callback in self.callbacks:
+            getattr(callback, hook)(batch, logs=logs)
+
     def on_batch_begin(self, batch, logs=None):
-        self._call("on_batch_begin", batch, logs)
+        self._call_batch("on_batch_begin", batch, logs)
 
     def on_batch_end(self, batch, logs=None):
-        self._call("on_batch_end", batch, logs)
+        self._call_batch("on_batch_end", batch, logs)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._call("on_epoch_begin", epoch, logs)
@@ -159,23 +166,23 @@ class CallbackList(Callback):
         self._call("on_epoch_end", epoch, logs)
 
     def on_train_batch_begin(self, batch, logs=None):
-        self._call("on_train_batch_begin", batch, logs)
+        self._call_batch("on_train_batch_begin", batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
-        self._call("on_train_batch_end", batch, logs)
+        self._call_batch("on_train_batch_end", batch, logs)
 
     def on_test_batch_begin(self, batch, logs=None):
-        self._call("on_test_batch_begin", batch, logs)
+        self._call_batch("on_test_batch_begin", batch, logs)
 
     def on_test_batch_end(self, batch, logs=None):
-        self._call("on_test_batch_end", batch, logs)
+        self._call_batch("on_test_batch_end", batch, logs)
 
     def on_predict_batch_begin(self, batch, logs=None):
-        self._call("on_predict_batch_begin", batch, logs)
+        self._call_batch("on_predict_batch_begin", batch, logs)
 
     def on_predict_batch_end(self, batch, logs=None):
         for callback in self.callbacks:  # outputs are arrays, not floats: passed as they are
-            callback.on_predict_batch_end(batch, logs)
+            callback.on_predict_batch_end(batch, logs=logs)
 
     def on_train_begin(self, logs=None):
         self._call("on_train_begin", logs)

@@ -40,12 +40,23 @@ def unpack_x_y_sample_weight(data):
     return data, None, None
 
 
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``: the batch a train_step receives."""
+    if y is None:
+        return (x,)
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
 def is_array_data(x):
-    """Whether ``x`` is an array, a list/tuple/dict of arrays, or None (not a generator)."""
+    """Whether ``x`` is an array, a list/tuple/dict of arrays, or None (not batches)."""
     if x is None or isinstance(x, (np.ndarray, Tensor, int, float)) or backend.is_array(x):
         return True
     if isinstance(x, dict):
         return all(is_array_data(v) for v in x.values())
+    if isinstance(x, list) and x and all(isinstance(v, tuple) for v in x):
+        return False  # a list of (x, y) batches
     if isinstance(x, (list, tuple)):
         return all(is_array_data(v) or isinstance(v, (list, tuple)) for v in x)
     return hasattr(x, "__array__") or (hasattr(x, "shape") and hasattr(x, "dtype"))
@@ -167,9 +178,9 @@ class ArrayData:
         for start in starts:
             stop = min(int(start) + self.batch_size, self.num_samples)
             rows = slice(int(start), stop) if order is None else order[start:stop]
-            yield tree.map_structure(
+            yield pack_x_y_sample_weight(*tree.map_structure(
                 lambda a, rows=rows: None if a is None else _to_device(a[rows]),
-                (self.x, self.y, self.sample_weight))
+                (self.x, self.y, self.sample_weight)))
 
 
 def _class_weights(class_weight, y, sample_weight):
@@ -218,8 +229,8 @@ class GeneratorData:
         if self.class_weight is not None:
             sample_weight = _class_weights(self.class_weight, y, sample_weight)
         sample_weight = _spread_sample_weight(sample_weight, y)
-        return tree.map_structure(lambda a: None if a is None else _to_device(a),
-                                  (x, y, sample_weight))
+        return pack_x_y_sample_weight(*tree.map_structure(
+            lambda a: None if a is None else _to_device(a), (x, y, sample_weight)))
 
 
 def get_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,

@@ -236,6 +236,8 @@ class Trainer:
             training_logs = epoch_logs
             if self.stop_training:
                 break
+        if epochs > 0 and hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values(self.trainable_weights)  # EMA weights
         callbacks.on_train_end(logs=training_logs)
         return self.history
 
