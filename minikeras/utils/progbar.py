@@ -116,7 +116,7 @@ class Progbar:
     def _summary_line(self, current, now, time_per_unit):
         count = f"{current}/{self.target}" if self.target else f"{current}"
         return (f"{count} - {now - self._start:.0f}s -"
-                f"{_format_time(time_per_unit, self.unit_name).lstrip()}" + self._metrics_text())
+                f"{_format_time(time_per_unit, self.unit_name)}" + self._metrics_text())
 
     def _metrics_text(self):
         text = ""
