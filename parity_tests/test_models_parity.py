@@ -153,3 +153,113 @@ def test_weights_files_move_both_ways(tmp_path):
         np.testing.assert_array_equal(a, b)
     for a, b in zip(fresh_ours.get_weights(), theirs.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# -- compile, evaluate and fit -------------------------------------------------------
+
+
+def targets_for(name, rows, seed=1):
+    rng = np.random.default_rng(seed)
+    if name == "mlp":
+        return rng.integers(0, 10, rows)
+    if name == "branching":
+        return [rng.standard_normal((rows, 2)).astype("float32"),
+                rng.integers(0, 2, (rows, 1)).astype("float32")]
+    return {"score": rng.standard_normal((rows, 1)).astype("float32"),
+            "echo": rng.standard_normal((rows, 2)).astype("float32")}
+
+
+COMPILE = {
+    "mlp": {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]},
+    "branching": {"loss": ["mse", "binary_crossentropy"], "loss_weights": [0.5, 2.0],
+                  "metrics": [["mae"], ["accuracy"]]},
+    "dict": {"loss": {"score": "mse", "echo": "mae"}, "loss_weights": {"score": 3.0, "echo": 1.0},
+             "metrics": {"echo": "mse"}},
+}
+
+
+def compiled_twins(name, optimizer=("SGD", {"learning_rate": 0.1})):
+    ours, theirs = twins(BUILDS[name])
+    cls, config = optimizer
+    ours.compile(getattr(mk.optimizers, cls)(**config), **COMPILE[name])
+    theirs.compile(getattr(tf.keras.optimizers, cls)(**config), **COMPILE[name])
+    return ours, theirs
+
+
+def assert_logs_close(actual, expected, kind, what):
+    assert sorted(actual) == sorted(expected), what
+    for key in expected:
+        assert_close(actual[key], expected[key], kind, what=f"{what}: {key}")
+
+
+@covers("models.Model.evaluate", "models.Model.fit", "models.Model.compile")
+@pytest.mark.parametrize("name", sorted(BUILDS))
+def test_evaluate_matches_keras(name):
+    ours, theirs = compiled_twins(name)
+    x, y = inputs_for(name, 50), targets_for(name, 50)
+    expected = theirs.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    assert_logs_close(ours.evaluate(x, y, batch_size=16, verbose=0, return_dict=True), expected,
+                      "linear", f"{name}.evaluate")
+    as_list = theirs.evaluate(x, y, batch_size=16, verbose=0)
+    assert_close(ours.evaluate(x, y, batch_size=16, verbose=0), as_list, "linear",
+                 what=f"{name}.evaluate list order")
+
+
+@pytest.mark.parametrize("name", sorted(BUILDS))
+@pytest.mark.parametrize("optimizer", [("SGD", {"learning_rate": 0.1}),
+                                       ("Adam", {"learning_rate": 0.01})])
+def test_fit_matches_keras_step_for_step(name, optimizer):
+    ours, theirs = compiled_twins(name, optimizer)
+    x, y = inputs_for(name, 48), targets_for(name, 48)
+    arguments = {"batch_size": 16, "epochs": 3, "shuffle": False, "verbose": 0,
+                 "validation_split": 0.25}
+    expected = theirs.fit(x, y, **arguments).history
+    actual = ours.fit(x, y, **arguments).history
+    assert_logs_close({k: np.array(v) for k, v in actual.items()},
+                      {k: np.array(v) for k, v in expected.items()}, "training", f"{name}.fit")
+    for a, e in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        assert_close(a, e, "training", what=f"{name} weights after fit")
+
+
+@pytest.mark.parametrize("weighting", ["class_weight", "sample_weight"])
+def test_class_and_sample_weights_match_keras(weighting):
+    ours, theirs = compiled_twins("mlp")
+    x, y = inputs_for("mlp", 40), targets_for("mlp", 40)
+    if weighting == "class_weight":
+        arguments = {"class_weight": {i: 0.5 + i / 4 for i in range(10)}}
+    else:
+        arguments = {"sample_weight": np.linspace(0.0, 2.0, 40).astype("float32")}
+    expected = theirs.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
+                          **arguments).history
+    actual = ours.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
+                      **arguments).history
+    assert_logs_close({k: np.array(v) for k, v in actual.items()},
+                      {k: np.array(v) for k, v in expected.items()}, "training", weighting)
+
+
+def test_summary_after_training_counts_the_optimizer_like_keras():
+    ours, theirs = compiled_twins("mlp", ("Adam", {}))
+    x, y = inputs_for("mlp", 16), targets_for("mlp", 16)
+    ours.fit(x, y, verbose=0)
+    theirs.fit(x, y, verbose=0)
+    text = summary_text(ours)
+    assert " Optimizer params: " in text
+    assert text == summary_text(theirs)
+
+
+@pytest.mark.parametrize("direction", ["minikeras to keras", "keras to minikeras"])
+def test_a_trained_model_file_resumes_training_in_the_other_framework(direction, tmp_path):
+    ours, theirs = compiled_twins("branching", ("Adam", {"learning_rate": 0.01}))
+    x, y = inputs_for("branching", 32), targets_for("branching", 32)
+    arguments = {"batch_size": 8, "epochs": 2, "shuffle": False, "verbose": 0}
+    source, reader = (ours, tf.keras) if direction == "minikeras to keras" else (theirs, mk)
+    source.fit(x, y, **arguments)
+    path = str(tmp_path / "trained.keras")
+    source.save(path)
+    loaded = reader.models.load_model(path)
+    expected = source.fit(x, y, **arguments).history
+    actual = loaded.fit(x, y, **arguments).history
+    assert_logs_close({k: np.array(v) for k, v in actual.items()},
+                      {k: np.array(v) for k, v in expected.items()}, "training", direction)
+    for a, e in zip(loaded.get_weights(), source.get_weights(), strict=True):
+        assert_close(a, e, "training", what=f"{direction}: weights")

@@ -178,7 +178,8 @@ def test_dict_losses_and_loss_weights_per_named_output():
     model.compile(frozen_sgd(), loss={"value": "mse", "label": "sparse_categorical_crossentropy"},
                   loss_weights={"value": 0.5, "label": 2.0},
                   metrics={"label": ["accuracy"], "value": "mae"})
-    logs = model.evaluate(x, {"value": y, "label": labels}, verbose=0, return_dict=True)
+    logs = model.evaluate(x, {"value": y, "label": labels}, batch_size=40, verbose=0,
+                          return_dict=True)
     assert sorted(logs) == ["label_accuracy", "label_loss", "loss", "value_loss", "value_mae"]
     value, probabilities = model.predict(x, verbose=0)
     assert logs["value_loss"] == pytest.approx(np.mean((value - y) ** 2), rel=1e-5)
@@ -186,7 +187,7 @@ def test_dict_losses_and_loss_weights_per_named_output():
     assert logs["label_loss"] == pytest.approx(-np.mean(np.log(picked)), rel=1e-5)
     assert logs["loss"] == pytest.approx(0.5 * logs["value_loss"] + 2.0 * logs["label_loss"],
                                          rel=1e-5)
-    as_list = model.evaluate(x, [y, labels], verbose=0)
+    as_list = model.evaluate(x, [y, labels], batch_size=40, verbose=0)
     assert as_list == pytest.approx([logs["loss"], logs["value_loss"], logs["label_loss"],
                                      logs["label_accuracy"], logs["value_mae"]], rel=1e-6)
 

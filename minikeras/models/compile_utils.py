@@ -167,6 +167,9 @@ class CompileLoss:
                                   name))
         if not self._entries:
             raise ValueError("No loss to compute: every output's loss is None.")
+        if isinstance(self._user_loss, dict) and isinstance(y_pred, dict):
+            order = list(self._user_loss)  # Keras keeps the loss dict's order here
+            self._entries.sort(key=lambda entry: order.index(entry[3]))
         if len(self._entries) > 1:
             from .. import metrics as metrics_module
 
@@ -187,16 +190,13 @@ class CompileLoss:
             value = loss_fn(flat_true[index], flat_pred[index],
                             sample_weight=flat_weights[index])
             if self.metrics:
-                self.metrics[position].update_state(value, sample_weight=batch_size(
-                    flat_pred[index]))
+                # tf.keras averages each output's loss over batches, unweighted (its
+                # batch size is unknown inside the compiled step); so does minikeras.
+                self.metrics[position].update_state(value)
             if weight is not None:
                 value = value * weight
             total = value if total is None else total + value
         return total
-
-
-def batch_size(tensor):
-    return tensor.shape[0] if tensor.shape else 1
 
 
 def _flatten_sample_weight(sample_weight, names):
