@@ -245,3 +245,43 @@ def test_a_file_that_is_not_a_keras_archive_is_a_clear_error(tmp_path):
     path.write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="not a .keras file"):
         keras.models.load_model(path)
+
+
+def doubled_error(y_true, y_pred):
+    """A custom loss function (not registered)."""
+    return 2.0 * keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="tests")
+class MaxError(keras.metrics.Metric):
+    """A custom metric (registered): the largest absolute error seen."""
+
+    def __init__(self, name="max_error", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.largest = self.add_variable(name="largest")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        error = keras.ops.max(keras.ops.abs(keras.ops.convert_to_tensor(y_true) - y_pred))
+        self.largest.assign(keras.ops.maximum(self.largest, error))
+
+    def result(self):
+        return self.largest.value
+
+
+def test_custom_losses_and_metrics_round_trip_in_the_compile_config(tmp_path):
+    x = random(16, 4)
+    y = random(16, 2, seed=1)
+    model = small_sequential()
+    model.compile("adam", loss=doubled_error, metrics=[MaxError(), "mae"])
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "custom.keras")
+    with pytest.raises(ValueError, match="Unknown function 'doubled_error'"):
+        keras.models.load_model(tmp_path / "custom.keras")
+    loaded = keras.models.load_model(tmp_path / "custom.keras",
+                                     custom_objects={"doubled_error": doubled_error})
+    assert loaded.evaluate(x, y, verbose=0, return_dict=True) == pytest.approx(
+        model.evaluate(x, y, verbose=0, return_dict=True))
+    assert sorted(loaded.evaluate(x, y, verbose=0, return_dict=True)) == ["loss", "mae",
+                                                                          "max_error"]
+    uncompiled = keras.models.load_model(tmp_path / "custom.keras", compile=False)
+    assert not uncompiled.compiled
