@@ -512,7 +512,59 @@ def test_save_weights_includes_the_optimizer_state(tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+# -- a convnet --------------------------------------------------------------------
+
+
+def convnet():
+    return keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(8, 3, activation="relu"),
+        keras.layers.BatchNormalization(),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Dropout(0.25),
+        keras.layers.Flatten(),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+
+
+def test_a_convnet_with_batch_norm_and_dropout_learns_mnist(mnist):
+    x, y, x_test, y_test = mnist
+    images, test_images = x[:1000].reshape(-1, 28, 28, 1), x_test.reshape(-1, 28, 28, 1)
+    keras.utils.set_random_seed(0)
+    model = convnet()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    norm = model.layers[1]
+    history = model.fit(images, y[:1000], batch_size=32, epochs=3, verbose=0)
+    assert history.history["accuracy"][-1] > 0.75
+    assert not np.allclose(norm.moving_mean.numpy(), 0.0)  # updated in training mode only
+    moving_mean = norm.moving_mean.numpy()
+    _, accuracy = model.evaluate(test_images, y_test, verbose=0)
+    np.testing.assert_array_equal(norm.moving_mean.numpy(), moving_mean)
+    assert accuracy > 0.7
+
+
 # -- on the device ------------------------------------------------------------------
+
+
+def test_a_convnet_trains_evaluates_predicts_and_saves_on_the_device(device, mnist, tmp_path):
+    x, y, _, _ = mnist
+    images = x[:96].reshape(-1, 28, 28, 1)
+    keras.utils.set_random_seed(0)
+    model = convnet()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(images, y[:96], batch_size=32, epochs=2, validation_split=0.25,
+                        verbose=0)
+    assert sorted(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert all(isinstance(w.data, device.ndarray) for w in model.weights)
+    loss, accuracy = model.evaluate(images, y[:96], verbose=0)
+    assert np.isfinite(loss) and 0.0 <= accuracy <= 1.0
+    predictions = model.predict(images, batch_size=40, verbose=0)
+    assert isinstance(predictions, np.ndarray) and predictions.shape == (96, 10)
+    model.save(tmp_path / "convnet.keras")
+    restored = keras.models.load_model(tmp_path / "convnet.keras")
+    np.testing.assert_allclose(restored.predict(images, verbose=0), predictions, rtol=1e-5,
+                               atol=1e-6)
+
 
 
 def test_fit_evaluate_and_predict_run_on_the_device(device, tmp_path):
