@@ -1,9 +1,11 @@
 """Models against tf.keras: layer and weight order, predict, summary, and .keras files both ways."""
 
+import functools
+
 import numpy as np
 import pytest
 import tensorflow as tf
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import minikeras as mk
@@ -62,6 +64,12 @@ def build_convnet_without_dropout(lib):
     return build_convnet(lib, dropout=0.0)
 
 
+@functools.cache
+def inference_twins(name):
+    """Twins built once per architecture for the tests that only run them forward."""
+    return twins(BUILDS[name])
+
+
 BUILDS = {"mlp": build_mlp, "branching": build_branching, "dict": build_dict_model,
           "convnet": build_convnet}
 # Dropout draws different masks in the two frameworks: fit is compared without it.
@@ -108,10 +116,9 @@ def test_layers_and_weights_come_in_keras_order(name):
 
 
 @pytest.mark.parametrize("name", sorted(BUILDS))
-@settings(max_examples=5)
 @given(rows=st.integers(1, 70), batch_size=st.sampled_from([None, 1, 7, 32]))
 def test_predict_matches_keras(name, rows, batch_size):
-    ours, theirs = twins(BUILDS[name])
+    ours, theirs = inference_twins(name)
     data = inputs_for(name, rows)
     expected = theirs.predict(data, batch_size=batch_size, verbose=0)
     assert_outputs_close(ours.predict(data, batch_size=batch_size, verbose=0), expected,
