@@ -4,7 +4,17 @@
 read ``autograd/tensor.py`` (backpropagation in one page), then ``ops/``.
 """
 
-from . import activations, backend, datasets, initializers, layers, ops, regularizers, utils
+from . import (
+    activations,
+    backend,
+    datasets,
+    initializers,
+    layers,
+    ops,
+    optimizers,
+    regularizers,
+    utils,
+)
 from .autograd import Tensor, no_grad
 from .layers import Input
 from .variables import Variable
@@ -28,6 +38,7 @@ __all__ = [
     "models",
     "no_grad",
     "ops",
+    "optimizers",
     "regularizers",
     "saving",
     "utils",
