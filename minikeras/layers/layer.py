@@ -176,8 +176,8 @@ class Layer:
             layer.trainable = self._trainable
 
     def get_weights(self):
-        """Copies of the weights as NumPy arrays, in the order of ``weights`` (Keras's order)."""
-        return [np.array(w.numpy()) for w in self.weights]
+        """The weights as NumPy arrays, in the order of ``weights`` (Keras's order)."""
+        return [w.numpy() for w in self.weights]
 
     def set_weights(self, weights):
         """Sets the weights from NumPy arrays given in the order of ``weights``.
