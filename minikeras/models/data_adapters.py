@@ -116,6 +116,20 @@ def check_sample_counts(x, y, sample_weight, method):
     return counts.pop()
 
 
+def split_off_validation(x, y, sample_weight, validation_split):
+    """((x, y, sample_weight) to train on, the same to validate on): the last fraction held out.
+
+    Only arrays can be split (Keras's rule): a generator is a ValueError.
+    """
+    if not is_array_data(x):
+        raise ValueError("`validation_split` is only supported for arrays, not for "
+                         "generators: pass `validation_data` instead.")
+    arrays = (to_host_arrays(x, "x"), to_host_arrays(y, "y"),
+              to_host_arrays(sample_weight, "sample_weight"))
+    check_sample_counts(*arrays, "fit")
+    return train_validation_split(*arrays, validation_split)
+
+
 def train_validation_split(x, y, sample_weight, validation_split):
     """The first ``1 - validation_split`` of the samples to train on, the rest to validate on."""
     if not 0.0 < validation_split < 1.0:

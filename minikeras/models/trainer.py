@@ -193,42 +193,20 @@ class Trainer:
         _check_epochs(epochs, initial_epoch)
         _check_verbose(verbose)
         if validation_split and validation_data is None:
-            if not data_adapters.is_array_data(x):
-                raise ValueError("`validation_split` is only supported for arrays, not for "
-                                 "generators: pass `validation_data` instead.")
-            arrays = tree.map_structure(
-                lambda a: a, (data_adapters.to_host_arrays(x, "x"),
-                              data_adapters.to_host_arrays(y, "y"),
-                              data_adapters.to_host_arrays(sample_weight, "sample_weight")))
-            data_adapters.check_sample_counts(*arrays, "fit")
-            (x, y, sample_weight), validation_data = data_adapters.train_validation_split(
-                *arrays, validation_split)
-        data = data_adapters.get_data(x, y, sample_weight, batch_size, shuffle, class_weight,
-                                      steps=steps_per_epoch, method="fit")
-        self._check_data(data, "fit")
-        epochs_data = data_adapters.EpochIterator(data, steps_per_epoch)
+            (x, y, sample_weight), validation_data = data_adapters.split_off_validation(
+                x, y, sample_weight, validation_split)
+        epochs_data = self._epoch_iterator("fit", x, y, sample_weight, batch_size,
+                                           steps_per_epoch, shuffle, class_weight)
         validation = self._validation_iterator(validation_data, validation_batch_size or
                                                batch_size, validation_steps)
-
-        from ..callbacks import CallbackList
-
-        callbacks = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
-            callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-            verbose=verbose, epochs=epochs, steps=epochs_data.num_batches)
+        callbacks = self._callback_list(callbacks, verbose, epochs, epochs_data.num_batches,
+                                        add_history=True)
         self.stop_training = False
         self._step_weights = None
         callbacks.on_train_begin()
-        logs, training_logs = {}, None
+        training_logs = None
         for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callbacks.on_epoch_begin(epoch)
-            for step, batch in epochs_data.enumerate_epoch():
-                callbacks.on_train_batch_begin(step)
-                logs = self.train_step(batch)
-                callbacks.on_train_batch_end(step, logs)
-                if self.stop_training:
-                    break
-            epoch_logs = self._epoch_logs(logs)
+            epoch_logs = self._train_epoch(epoch, epochs_data, callbacks)
             if validation is not None and _should_validate(epoch, validation_freq):
                 val_logs = self._run_evaluation(validation, callbacks)
                 epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
@@ -241,18 +219,43 @@ class Trainer:
         callbacks.on_train_end(logs=training_logs)
         return self.history
 
+    def _train_epoch(self, epoch, epochs_data, callbacks):
+        """One epoch of training steps; returns its logs (one trip to the host)."""
+        self.reset_metrics()
+        callbacks.on_epoch_begin(epoch)
+        logs = {}
+        for step, batch in epochs_data.enumerate_epoch():
+            callbacks.on_train_batch_begin(step)
+            logs = self.train_step(batch)
+            callbacks.on_train_batch_end(step, logs)
+            if self.stop_training:
+                break
+        return self._epoch_logs(logs)
+
+    def _epoch_iterator(self, method, x, y=None, sample_weight=None, batch_size=None,
+                        steps=None, shuffle=False, class_weight=None):
+        """The data as batches, checked against the model before any step runs."""
+        data = data_adapters.get_data(x, y, sample_weight, batch_size, shuffle, class_weight,
+                                      steps=steps, method=method)
+        self._check_data(data, method)
+        return data_adapters.EpochIterator(data, steps)
+
+    def _callback_list(self, callbacks, verbose, epochs, steps, add_history=False):
+        from ..callbacks import CallbackList
+
+        if isinstance(callbacks, CallbackList):
+            return callbacks
+        return CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0,
+                            model=self, verbose=verbose, epochs=epochs, steps=steps)
+
     def _validation_iterator(self, validation_data, batch_size, steps):
         if validation_data is None:
             return None
+        method = "fit (validation_data)"
         if isinstance(validation_data, tuple):
             x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(validation_data)
-            data = data_adapters.get_data(x, y, sample_weight, batch_size, steps=steps,
-                                          method="fit (validation_data)")
-        else:
-            data = data_adapters.get_data(validation_data, steps=steps,
-                                          method="fit (validation_data)")
-        self._check_data(data, "fit (validation_data)")
-        return data_adapters.EpochIterator(data, steps)
+            return self._epoch_iterator(method, x, y, sample_weight, batch_size, steps)
+        return self._epoch_iterator(method, validation_data, steps=steps)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
@@ -264,16 +267,8 @@ class Trainer:
         """
         self._assert_compiled("evaluate")
         _check_verbose(verbose)
-        data = data_adapters.get_data(x, y, sample_weight, batch_size, steps=steps,
-                                      method="evaluate")
-        self._check_data(data, "evaluate")
-        iterator = data_adapters.EpochIterator(data, steps)
-
-        from ..callbacks import CallbackList
-
-        callbacks = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-            steps=iterator.num_batches)
+        iterator = self._epoch_iterator("evaluate", x, y, sample_weight, batch_size, steps)
+        callbacks = self._callback_list(callbacks, verbose, 1, iterator.num_batches)
         logs = self._run_evaluation(iterator, callbacks)
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
@@ -292,15 +287,8 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs on ``x``, batch by batch, as NumPy arrays (``training=False``)."""
         _check_verbose(verbose)
-        data = data_adapters.get_data(x, batch_size=batch_size, steps=steps, method="predict")
-        self._check_data(data, "predict")
-        iterator = data_adapters.EpochIterator(data, steps)
-
-        from ..callbacks import CallbackList
-
-        callbacks = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-            steps=iterator.num_batches)
+        iterator = self._epoch_iterator("predict", x, batch_size=batch_size, steps=steps)
+        callbacks = self._callback_list(callbacks, verbose, 1, iterator.num_batches)
         callbacks.on_predict_begin()
         outputs = []
         with no_grad():
