@@ -47,6 +47,16 @@ def twins(build):
     return ours, theirs
 
 
+def build_nested(lib):
+    """A functional model used as a layer, called on two different inputs."""
+    inner_input = lib.Input(shape=(3,), name="inner_input")
+    inner = lib.Model(inner_input, lib.layers.Dense(4, name="inner_dense")(inner_input),
+                      name="inner")
+    a, b = lib.Input(shape=(3,), name="a"), lib.Input(shape=(3,), name="b")
+    merged = lib.layers.Concatenate(name="merge")([inner(a), inner(b)])
+    return lib.Model([a, b], lib.layers.Dense(2, name="head")(merged))
+
+
 def build_convnet(lib, dropout=0.25):
     """A small convnet with BatchNormalization and Dropout, 8x8 gray images, 4 classes."""
     return lib.Sequential([
@@ -71,10 +81,10 @@ def inference_twins(name):
 
 
 BUILDS = {"mlp": build_mlp, "branching": build_branching, "dict": build_dict_model,
-          "convnet": build_convnet}
+          "convnet": build_convnet, "nested": build_nested}
 # Dropout draws different masks in the two frameworks: fit is compared without it.
 FIT_BUILDS = {"mlp": build_mlp, "branching": build_branching, "dict": build_dict_model,
-              "convnet": build_convnet_without_dropout}
+              "convnet": build_convnet_without_dropout, "nested": build_nested}
 
 
 def inputs_for(name, rows, seed=0):
@@ -85,6 +95,9 @@ def inputs_for(name, rows, seed=0):
         return rng.random((rows, 8, 8, 1), dtype="float32")
     if name == "branching":
         return [rng.standard_normal((rows, 4)).astype("float32"),
+                rng.standard_normal((rows, 3)).astype("float32")]
+    if name == "nested":
+        return [rng.standard_normal((rows, 3)).astype("float32"),
                 rng.standard_normal((rows, 3)).astype("float32")]
     return {"a": rng.standard_normal((rows, 2)).astype("float32"),
             "b": rng.standard_normal((rows, 3)).astype("float32")}
@@ -110,7 +123,7 @@ def test_layers_and_weights_come_in_keras_order(name):
     assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]
     assert [tuple(w.shape) for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
     assert ours.count_params() == theirs.count_params()
-    if name != "dict":
+    if name not in ("dict", "nested"):
         assert ours.input_shape == theirs.input_shape
         assert ours.output_shape == theirs.output_shape
 
@@ -194,6 +207,8 @@ def targets_for(name, rows, seed=1):
         return rng.integers(0, 10, rows)
     if name == "convnet":
         return rng.integers(0, 4, rows)
+    if name == "nested":
+        return rng.standard_normal((rows, 2)).astype("float32")
     if name == "branching":
         return [rng.standard_normal((rows, 2)).astype("float32"),
                 rng.integers(0, 2, (rows, 1)).astype("float32")]
@@ -204,6 +219,7 @@ def targets_for(name, rows, seed=1):
 COMPILE = {
     "mlp": {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]},
     "convnet": {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]},
+    "nested": {"loss": "mse", "metrics": ["mae"]},
     "branching": {"loss": ["mse", "binary_crossentropy"], "loss_weights": [0.5, 2.0],
                   "metrics": [["mae"], ["accuracy"]]},
     "dict": {"loss": {"score": "mse", "echo": "mae"}, "loss_weights": {"score": 3.0, "echo": 1.0},

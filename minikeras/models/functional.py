@@ -39,21 +39,21 @@ class Functional(Model):
             "name": self.name,
             "trainable": self.trainable,
             "layers": layers,
-            "input_layers": tree.map_structure(lambda x: _history(x, graph),
+            "input_layers": tree.map_structure(lambda x: _history(x, graph, 1),
                                                graph.inputs_struct),
-            "output_layers": tree.map_structure(lambda x: _history(x, graph),
+            "output_layers": tree.map_structure(lambda x: _history(x, graph, 1),
                                                 graph.outputs_struct),
         }
 
 
-def _history(tensor, graph):
+def _history(tensor, graph, model_offset=0):
     """``[layer name, node index, tensor index]``: where ``tensor`` was made.
 
-    Keras counts a functional model's own construction as its first node, so a
-    nested functional model's calls are numbered from 1.
+    model_offset: Keras numbers a nested functional model's calls from 1 in
+    ``input_layers``/``output_layers`` (but from 0 in the layers' inbound nodes).
     """
     node = tensor.node
-    offset = 1 if isinstance(node.layer, Functional) else 0
+    offset = model_offset if isinstance(node.layer, Functional) else 0
     return [node.layer.name, graph.node_index(node) + offset, tensor.index]
 
 
@@ -123,8 +123,6 @@ def _replay(layer, node_data, created):
             source = created.get(name)
             if source is None:
                 raise ValueError(f"Invalid functional model config: unknown layer {name!r}.")
-            if isinstance(source, Functional):
-                node_index -= 1
             if node_index >= len(source._inbound_nodes):
                 missing.append(name)
                 return None
