@@ -212,6 +212,29 @@ def test_a_subclassed_model_tracks_its_layers_and_builds_on_call():
     assert model(random(2, 3)).shape == (2, 1)
 
 
+class Residual(keras.Model):
+    """A subclass that builds a functional graph in its constructor (as Keras allows)."""
+
+    def __init__(self, units=3, **kwargs):
+        inputs = keras.Input(shape=(units,))
+        outputs = Plus()([inputs, keras.layers.Dense(units)(inputs)])
+        super().__init__(inputs, outputs, **kwargs)
+        self.units = units
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def test_a_subclass_may_build_a_functional_graph_in_its_constructor():
+    model = Residual(units=2, name="residual")
+    assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Dense", "Plus"]
+    data = random(4, 2)
+    np.testing.assert_allclose(model.predict(data, verbose=0),
+                               data + model.layers[1](data).numpy(), rtol=1e-6)
+    clone = Residual.from_config(model.get_config())
+    assert clone.units == 2 and clone.name == "residual"
+
+
 def test_predict_runs_in_inference_mode_without_a_graph():
     model = Net()
     model(random(2, 3), training=True)
