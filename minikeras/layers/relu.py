@@ -1,0 +1,35 @@
+"""ReLU: the rectified linear unit as a layer, with Keras's optional slope, cap and threshold."""
+
+from .. import activations
+from .layer import Layer
+
+
+class ReLU(Layer):
+    """max(x, 0), or more generally (see ``activations.relu``):
+    min(x, max_value) for x > threshold, negative_slope * (x - threshold) otherwise.
+
+    max_value: None (no cap) or a float >= 0.
+    negative_slope, threshold: floats >= 0 (default 0).
+    """
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        for name, value, optional in (("max_value", max_value, True),
+                                      ("negative_slope", negative_slope, False),
+                                      ("threshold", threshold, False)):
+            if (value is None and not optional) or (value is not None and value < 0):
+                raise ValueError(f"ReLU: {name} cannot be None or negative. "
+                                 f"Received: {name}={value}")
+        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+        self.built = True
+
+    def call(self, inputs):
+        return activations.relu(inputs, negative_slope=self.negative_slope,
+                                max_value=self.max_value, threshold=self.threshold)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "max_value": self.max_value,
+                "negative_slope": self.negative_slope, "threshold": self.threshold}
