@@ -127,8 +127,13 @@ swish = silu
 
 @register("celu")
 def celu(x, alpha=1.0):
-    """max(x, 0) + alpha * (exp(min(x, 0) / alpha) - 1): an elu with a continuous derivative."""
-    return ops.maximum(x, 0.0) + alpha * ops.expm1(ops.minimum(x, 0.0) / alpha)
+    """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise: an elu with a continuous derivative.
+
+    Written with ``where`` rather than Keras's max(x, 0) + alpha * expm1(min(x, 0) / alpha),
+    whose gradient at exactly 0 counts both branches (2 instead of 1).
+    """
+    negative_part = alpha * ops.expm1(ops.minimum(x, 0.0) / alpha)
+    return ops.where(ops.greater(x, 0.0), x, negative_part)
 
 
 @register("mish")

@@ -18,6 +18,7 @@ class Merge(Layer):
 
     def call(self, inputs):
         self._check_is_list(inputs)
+        self._output_shape([tuple(x.shape) for x in inputs])  # a clear error if they do not fit
         rank = max(len(x.shape) for x in inputs)
         inputs = [_expand_after_batch(x, rank - len(x.shape)) for x in inputs]
         return self.merge(inputs)
