@@ -19,13 +19,6 @@ SMOOTH = mst.moderate()
 AWAY_FROM_ZERO = mst.away_from([0.0], 1e-2, SMOOTH)
 
 
-def distinct_values(shape):
-    """Arrays of ``shape`` whose values are spread at least 0.01 apart: max/min never tie."""
-    size = int(np.prod(shape))
-    return st.permutations(np.linspace(-3, 3, size) if size > 1 else [0.5]).map(
-        lambda values: np.reshape(np.asarray(values, dtype="float64"), shape))
-
-
 def images(min_side=1, max_side=6, channels=(1, 3)):
     return st.tuples(st.integers(1, 2), st.integers(min_side, max_side),
                      st.integers(min_side, max_side), st.integers(*channels))
@@ -64,7 +57,7 @@ def pooling_case(draw, cls):
     shape = draw(images())
     if padding == "valid":
         assume(shape[1] >= pool[0] and shape[2] >= pool[1])
-    values = distinct_values(shape) if cls is layers.MaxPooling2D else mst.arrays(shape)
+    values = mst.distinct_values(shape) if cls is layers.MaxPooling2D else mst.arrays(shape)
     return cls(pool, strides, padding), draw(values), {}
 
 
@@ -73,7 +66,7 @@ def global_pooling_case(draw, cls):
     shape = draw(images())
     layer = cls(data_format=draw(st.sampled_from(["channels_last", "channels_first"])),
                 keepdims=draw(st.booleans()))
-    values = distinct_values(shape) if cls is layers.GlobalMaxPooling2D else mst.arrays(shape)
+    values = mst.distinct_values(shape) if cls is layers.GlobalMaxPooling2D else mst.arrays(shape)
     return layer, draw(values), {}
 
 
@@ -135,7 +128,7 @@ def merge_case(draw, cls):
     else:
         shapes, layer = [batch_shape] * count, cls()
     if cls in (layers.Maximum, layers.Minimum):  # no ties between inputs
-        stacked = draw(distinct_values((count, *batch_shape)))
+        stacked = draw(mst.distinct_values((count, *batch_shape)))
         return layer, list(stacked), {}
     return layer, [draw(mst.arrays(shape)) for shape in shapes], {}
 
