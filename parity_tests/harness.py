@@ -44,6 +44,11 @@ TOLERANCES = {
     # amplifies the rounding of the centred sums.
     ("normalization", "forward"): (1e-4, 1e-4),
     ("normalization", "gradient"): (1e-3, 1e-4),
+    # Initializers: statistics (mean, std, deciles, extremes) of 10^5 draws from two
+    # different generators, in units of the standard deviation. Their sampling
+    # errors are below 0.01 (the deciles' the largest, ~0.006 each), so 0.03 is
+    # a safe margin that still catches a wrong fan, scale or truncation (>= 10%).
+    ("distribution", "forward"): (0.0, 0.03),
     # Optimizers and training: rounding differences compound over 20-50 steps.
     ("optimizer", "forward"): (1e-4, 1e-6),
     ("training", "forward"): (1e-3, 1e-4),
