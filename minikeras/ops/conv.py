@@ -3,7 +3,8 @@
 A convolution output is a dot product between each window of the input and
 each filter. Copy every window into a row of a matrix ("im2col"):
 cols (N*OH*OW, KH*KW*C) @ kernel (KH*KW*C, F) computes them all in one GEMM.
-The backward pass is two more GEMMs and the way back from rows to pixels.
+The backward pass is one GEMM for the kernel and, for the input, one small
+GEMM per kernel tap whose result is added back where that tap read.
 """
 
 from ..autograd.function import Function
@@ -15,9 +16,10 @@ class Conv2D(Function):
     """y[n, i, j, f] = sum_{a, b, c} x[n, i*sh + a*dh, j*sw + b*dw, c] * k[a, b, c, f].
 
     With cols the im2col matrix of x and K the kernel as a (KH*KW*C, F) matrix,
-    Y = cols @ K, so dL/dK = cols^T @ dL/dY and dL/dcols = dL/dY @ K^T; each
-    element of cols is a copy of a pixel, so dL/dx adds up the gradients of
-    its copies: one strided add per tap (a, b), never a loop over pixels.
+    Y = cols @ K, so dL/dK = cols^T @ dL/dY. For dL/dx, look at one tap (a, b)
+    of the kernel: it read the slice x[:, rows, cols] (N, OH, OW, C) and
+    multiplied it by k[a, b] (C, F), so that slice receives dL/dY @ k[a, b]^T.
+    A loop over the KH*KW taps adds them up, never a loop over pixels.
     """
 
     def __init__(self, strides, padding, dilation):
@@ -37,25 +39,26 @@ class Conv2D(Function):
 
     def backward(self, gy):
         xp = get_array_module(gy)
-        kh, kw, c, f = self.kernel.shape
-        gy = gy.reshape(-1, f)  # (N*OH*OW, F)
-        gkernel = None
+        f = self.kernel.shape[-1]
+        gy = xp.ascontiguousarray(gy).reshape(-1, f)  # (N*OH*OW, F)
+        gkernel = gx = None
         if self.needs_input_grad[1]:
             gkernel = (self.cols.T @ gy).reshape(self.kernel.shape)  # (KH, KW, C, F)
-        gx = None
         if self.needs_input_grad[0]:
-            kernel_t = xp.ascontiguousarray(self.kernel.reshape(-1, f).T)  # (F, KH*KW*C)
-            gcols = (gy @ kernel_t).reshape(
-                -1, self.geometry.out_height, self.geometry.out_width, kh, kw, c)
-            gx = self._add_windows_back(gcols)
+            gx = self._input_gradient(gy)
         return gx, gkernel
 
-    def _add_windows_back(self, gcols):
-        """The windows' gradients (N, OH, OW, KH, KW, C) summed into the pixels (N, H, W, C)."""
-        xp = get_array_module(gcols)
-        gx = self.geometry.padded_zeros(self.x_shape, gcols.dtype, xp)  # (N, H+pads, W+pads, C)
+    def _input_gradient(self, gy):
+        """dL/dx (N, H, W, C) from dL/dY (N*OH*OW, F), one kernel tap at a time."""
+        xp = get_array_module(gy)
+        n, _, _, c = self.x_shape
+        oh, ow = self.geometry.out_height, self.geometry.out_width
+        kernel_t = xp.ascontiguousarray(self.kernel.transpose(0, 1, 3, 2))  # (KH, KW, F, C)
+        tap_grad = xp.empty((gy.shape[0], c), dtype=gy.dtype)  # reused by every tap
+        gx = self.geometry.padded_zeros(self.x_shape, gy.dtype, xp)  # (N, H+pads, W+pads, C)
         for a, b, rows, cols in self.geometry.taps():
-            gx[:, rows, cols, :] += gcols[:, :, :, a, b, :]
+            xp.matmul(gy, kernel_t[a, b], out=tap_grad)  # (N*OH*OW, C)
+            gx[:, rows, cols, :] += tap_grad.reshape(n, oh, ow, c)
         return self.geometry.crop(gx)
 
 

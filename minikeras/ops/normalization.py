@@ -31,14 +31,13 @@ class FusedBatchNormalization(Function):
 
     def forward(self, x, gamma, beta):
         xp = get_array_module(x)
-        axis = self.axis % x.ndim
-        self.axes = tuple(i for i in range(x.ndim) if i != axis)
+        self.channel_axis = axis = self.axis % x.ndim
         self.channel_shape = tuple(n if i == axis else 1 for i, n in enumerate(x.shape))
         self.count = x.size // x.shape[axis]
-        self.mean = x.mean(axis=self.axes, keepdims=True)  # (1, .., C)
-        x_hat = x - self.mean  # (.., C), centred
-        self.variance = (x_hat * x_hat).mean(axis=self.axes, keepdims=True)  # (1, .., C)
-        self.inv_std = 1 / xp.sqrt(self.variance + self.epsilon)  # (1, .., C)
+        self.mean = _sum_over_batch(axis, x) / self.count  # (C,)
+        x_hat = x - self.mean.reshape(self.channel_shape)  # (.., C), centred
+        self.variance = _sum_over_batch(axis, x_hat, x_hat) / self.count  # (C,)
+        self.inv_std = (1 / xp.sqrt(self.variance + self.epsilon)).reshape(self.channel_shape)
         x_hat *= self.inv_std
         self.x_hat, self.gamma = x_hat, gamma
         y = x_hat * gamma.reshape(self.channel_shape) if gamma is not None else x_hat.copy()
@@ -47,20 +46,32 @@ class FusedBatchNormalization(Function):
         return y
 
     def backward(self, g):
+        xp = get_array_module(g)
         x_hat = self.x_hat
-        sum_g = g.sum(axis=self.axes, keepdims=True)  # (1, .., C)
-        sum_g_x_hat = (g * x_hat).sum(axis=self.axes, keepdims=True)  # (1, .., C)
+        sum_g = _sum_over_batch(self.channel_axis, g)  # (C,)
+        sum_g_x_hat = _sum_over_batch(self.channel_axis, g, x_hat)  # (C,)
         gx = None
         if self.needs_input_grad[0]:
             scale = self.inv_std if self.gamma is None else (
                 self.inv_std * self.gamma.reshape(self.channel_shape))
-            gx = x_hat * (sum_g_x_hat / self.count)  # (.., C)
-            gx += sum_g / self.count
-            get_array_module(g).subtract(g, gx, out=gx)
+            gx = x_hat * (sum_g_x_hat / self.count).reshape(self.channel_shape)  # (.., C)
+            gx += (sum_g / self.count).reshape(self.channel_shape)
+            xp.subtract(g, gx, out=gx)
             gx *= scale
-        ggamma = sum_g_x_hat.reshape(-1) if self.needs_input_grad[1] else None  # (C,)
-        gbeta = sum_g.reshape(-1) if self.needs_input_grad[2] else None  # (C,)
+        ggamma = sum_g_x_hat if self.needs_input_grad[1] else None  # (C,)
+        gbeta = sum_g if self.needs_input_grad[2] else None  # (C,)
         return gx, ggamma, gbeta
+
+
+def _sum_over_batch(axis, *arrays):
+    """The sum of the product of ``arrays`` (one or two) over every axis but ``axis``: (C,).
+
+    einsum forms the products and sums them without temporary arrays; for
+    4-D arrays and axis 3 its subscripts read "abcd,abcd->d".
+    """
+    letters = "abcdefghijklmnopqrstuvwxyz"[:arrays[0].ndim]
+    subscripts = ",".join([letters] * len(arrays)) + "->" + letters[axis]
+    return get_array_module(*arrays).einsum(subscripts, *arrays)
 
 
 def fused_batch_normalization(x, scale=None, offset=None, axis=-1, epsilon=1e-3):
