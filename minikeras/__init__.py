@@ -4,7 +4,17 @@
 read ``autograd/tensor.py`` (backpropagation in one page), then ``ops/``.
 """
 
-from . import activations, backend, datasets, initializers, layers, ops, regularizers, utils
+from . import (
+    activations,
+    backend,
+    datasets,
+    initializers,
+    layers,
+    ops,
+    optimizers,
+    regularizers,
+    utils,
+)
 from .autograd import Tensor, no_grad
 from .layers import Input
 from .variables import Variable
@@ -21,6 +31,7 @@ __all__ = [
     "layers",
     "no_grad",
     "ops",
+    "optimizers",
     "regularizers",
     "utils",
 ]
