@@ -34,10 +34,10 @@ TOLERANCES = {
     # an absolute floor for outputs that cancel to near zero.
     ("linear", "forward"): (1e-4, 1e-5),
     ("linear", "gradient"): (1e-4, 1e-5),
-    # Convolution: a kernel gradient sums N*OH*OW products (up to ~1000 here);
-    # for unit-sized terms float32 leaves ~1e-5 * sqrt-to-linear(n) of absolute
-    # error in each sum (TF's and ours both differ from float64 by that much),
-    # so entries that cancel to near zero need an absolute floor of 1e-4.
+    # Convolution: a kernel gradient is a sum of N*OH*OW products (up to ~1000 in
+    # these tests); float32 leaves up to ~1e-4 of absolute error in such sums of
+    # unit-sized terms (TF's and ours both differ that much from float64), so
+    # entries that cancel to near zero need an absolute floor of 1e-4.
     ("convolution", "forward"): (1e-4, 1e-5),
     ("convolution", "gradient"): (1e-4, 1e-4),
     # Normalization: divides by a standard deviation that may be small, which

@@ -14,10 +14,10 @@ class ReLU(Layer):
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
-        for name, value, optional in (("max_value", max_value, True),
-                                      ("negative_slope", negative_slope, False),
-                                      ("threshold", threshold, False)):
-            if (value is None and not optional) or (value is not None and value < 0):
+        if max_value is not None and max_value < 0:
+            raise ValueError(f"ReLU: max_value cannot be negative. Received: max_value={max_value}")
+        for name, value in (("negative_slope", negative_slope), ("threshold", threshold)):
+            if value is None or value < 0:
                 raise ValueError(f"ReLU: {name} cannot be None or negative. "
                                  f"Received: {name}={value}")
         self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
