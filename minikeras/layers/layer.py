@@ -237,8 +237,8 @@ class Layer:
         if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
             return self._symbolic_call(*args, **kwargs)
         inputs = tree.map_structure(_to_tensor, args[0])
+        self._check_input_spec(inputs)  # before build, as Keras: build may rely on the rank
         self._maybe_build(tree.map_structure(lambda t: tuple(t.shape), inputs))
-        self._check_input_spec(inputs)
         if not _CallContext.active:
             self._clear_losses()
         outputs = self._call_in_context(inputs, *args[1:], **kwargs)
@@ -313,9 +313,9 @@ class Layer:
     def _symbolic_call(self, *args, **kwargs):
         inputs = args[0]
         input_shape = tree.map_structure(lambda x: x.shape, inputs)
+        self._check_input_spec(inputs)
         if not self.built:
             self._maybe_build(_shape_structure(input_shape))
-        self._check_input_spec(inputs)
         output_shape = self.compute_output_shape(_shape_structure(input_shape))
         outputs = tree.map_shapes(lambda s: KerasTensor(s, dtype=self.dtype), output_shape)
         Node(self, args, kwargs, tree.flatten(outputs))
