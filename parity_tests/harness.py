@@ -24,7 +24,9 @@ TOLERANCES = {
     # Elementwise functions: both sides round each result once, but may use
     # different formulas (e.g. log1p(exp(-|x|)) vs log(1 + exp(x))), a few ulps.
     ("elementwise", "forward"): (1e-5, 1e-6),
-    ("elementwise", "gradient"): (1e-5, 1e-6),
+    # A derivative computed from the output (tanh' = 1 - y**2) turns one ulp of
+    # y near 1 (6e-8) into up to 1.2e-7, times an upstream gradient of up to ~5.
+    ("elementwise", "gradient"): (1e-5, 2e-6),
     # Reductions and losses: sums of n terms in another order differ by about
     # n * ulp; with n up to a few hundred, 1e-5 relative.
     ("reduction", "forward"): (1e-5, 1e-6),

@@ -369,16 +369,17 @@ def _call_parameters(cls):
 
 
 def _to_tensor(x):
-    """A layer input as a Tensor: arrays move to the device, floats become floatx."""
+    """A layer input as a Tensor on the device, in floatx (integers and booleans too, so
+    uint8 pixels or 0/1 features never turn a float32 layer into float64)."""
     if isinstance(x, Tensor) or x is None:
         return x
     if isinstance(x, KerasTensor):
         return x
     array = np.asarray(x) if not backend.is_array(x) else x
-    if array.dtype.kind == "f" and array.dtype != backend.floatx():
-        array = array.astype(backend.floatx())
     if array.dtype.kind not in "fiub":
         raise TypeError(f"Layer inputs must be numeric arrays, got dtype {array.dtype}.")
+    if array.dtype != backend.floatx():
+        array = array.astype(backend.floatx())
     return Tensor(backend.to_device(array))
 
 
