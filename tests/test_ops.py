@@ -300,6 +300,9 @@ def test_every_op_is_checked():
         "maximum", "minimum", "clip", "where", "cast", "sum", "mean", "max", "min", "var",
         "std", "matmul", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to",
         "getitem", "concatenate", "stack", "convert_to_tensor",
+    } | {  # the fused ops of the layers, checked in tests/test_layers_ops.py
+        "conv", "max_pool", "average_pool", "fused_batch_normalization", "batch_normalization",
+        "dropout",
     }
     public = {name for name in dir(ops) if not name.startswith("_")
               and callable(getattr(ops, name))}

@@ -23,6 +23,7 @@ from .activation import (
     swish,
     tanh,
 )
+from .conv import conv
 from .linalg import matmul
 from .logic import (
     convert_to_tensor,
@@ -67,6 +68,9 @@ from .math import (
     true_divide,
     where,
 )
+from .normalization import batch_normalization, fused_batch_normalization
+from .pooling import average_pool, max_pool
+from .random import dropout
 from .reduction import argmax, argmin, max, mean, min, std, sum, var
 from .shape import (
     broadcast_to,
