@@ -193,6 +193,14 @@ def test_wrong_extensions_are_refused(save, tmp_path):
         save(small_sequential(), tmp_path)
 
 
+def test_saved_files_get_the_usual_permissions(tmp_path):
+    path = tmp_path / "model.keras"
+    small_sequential().save(path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
+
+
 def test_a_crash_while_saving_leaves_the_previous_file_intact(tmp_path, monkeypatch):
     path = tmp_path / "model.keras"
     small_sequential().save(path)

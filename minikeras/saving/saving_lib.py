@@ -154,11 +154,21 @@ def atomic_write(filepath, write):
             write(stream)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, _file_mode(filepath))  # mkstemp makes it private (0600)
         os.replace(temporary, filepath)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def _file_mode(filepath):
+    """The mode a plain ``open(filepath, "w")`` would give: the old file's, or 0666 - umask."""
+    if os.path.exists(filepath):
+        return os.stat(filepath).st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 # -- the walk over layers and optimizers ---------------------------------------
