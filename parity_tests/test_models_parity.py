@@ -145,12 +145,12 @@ def summary_text(model, **kwargs):
 
 
 @pytest.mark.parametrize("name", sorted(BUILDS))
-@pytest.mark.parametrize("line_length", [None, 60, 76])
-def test_summary_text_is_keras_text(name, line_length):
+@pytest.mark.parametrize("options", [{}, {"line_length": 60}, {"line_length": 76},
+                                     {"show_trainable": True}, {"expand_nested": True}])
+def test_summary_text_is_keras_text(name, options):
     # (Keras crops wider tables at its console width of 80; within it the text is identical.)
-    ours, theirs = twins(BUILDS[name])
-    assert summary_text(ours, line_length=line_length) == summary_text(
-        theirs, line_length=line_length)
+    ours, theirs = inference_twins(name)
+    assert summary_text(ours, **options) == summary_text(theirs, **options)
 
 
 def test_the_mnist_mlp_summary_counts_269322_parameters():

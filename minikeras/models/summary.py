@@ -115,8 +115,9 @@ def _rows(layer, graph, sequential_like, show_trainable, expand_nested, level):
     rows = [row]
     if expand_nested and getattr(layer, "layers", None) and hasattr(layer, "summary"):
         for inner in layer.layers:
-            rows.extend(_rows(inner, getattr(layer, "_graph", None), sequential_like,
-                              show_trainable, expand_nested, level + 1))
+            # Connections are those of the outer graph, so inner layers show none (Keras).
+            rows.extend(_rows(inner, graph, sequential_like, show_trainable, expand_nested,
+                              level + 1))
     return rows
 
 
