@@ -80,23 +80,32 @@ def assert_close(actual, expected, kind, quantity="forward", dtype="float32", wh
     """
     actual, expected = np.asarray(actual, dtype="float64"), np.asarray(expected, dtype="float64")
     rtol, atol = tolerance(kind, quantity, dtype)
-    abs_error, rel_error = errors(actual, expected)
+    abs_error, rel_error = errors(actual, expected, atol)
+    passed = actual.shape == expected.shape and bool(
+        np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True))
     RECORDS.append({"component": what, "kind": kind, "quantity": quantity, "dtype": dtype,
-                    "abs_error": abs_error, "rel_error": rel_error, "rtol": rtol, "atol": atol})
+                    "abs_error": abs_error, "rel_error": rel_error, "rtol": rtol, "atol": atol,
+                    "passed": passed})
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
     finite = np.isfinite(expected)
     assert np.isfinite(actual[finite]).all(), f"{what}: not finite where tf.keras is"
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
 
 
-def errors(actual, expected):
-    """(max absolute error, max relative error) over the elements where tf.keras is finite."""
+def errors(actual, expected, atol):
+    """(max absolute error, max relative error) where tf.keras is finite.
+
+    The relative error only counts elements larger than ``atol``: next to zero
+    a ratio says nothing, and the absolute tolerance is what applies there.
+    """
     finite = np.isfinite(expected) & np.isfinite(actual)
     if not finite.any():
         return 0.0, 0.0
     difference = np.abs(actual[finite] - expected[finite])
-    scale = np.maximum(np.abs(expected[finite]), 1e-12)
-    return float(difference.max()), float((difference / scale).max())
+    magnitude = np.abs(expected[finite])
+    large = magnitude > atol
+    relative = (difference[large] / magnitude[large]).max() if large.any() else 0.0
+    return float(difference.max()), float(relative)
 
 
 def minikeras_value_and_gradients(fn, arrays, upstream):
