@@ -61,6 +61,22 @@ class Divide(Function):
         return gx, gy
 
 
+class DivideNoNan(Function):
+    """z = x / y, or 0 where y == 0;  dz/dx = 1 / y,  dz/dy = -z / y (both 0 where y == 0)."""
+
+    def forward(self, x, y):
+        xp = get_array_module(x, y)
+        self.zero = xp.asarray(y) == 0
+        self.y = xp.where(self.zero, 1, y).astype(xp.result_type(x, y))  # never divides by 0
+        self.z = xp.where(self.zero, 0, x / self.y)
+        return self.z
+
+    def backward(self, gz):
+        gx = gz / self.y * ~self.zero if self.needs_input_grad[0] else None
+        gy = -gz * self.z / self.y if self.needs_input_grad[1] else None  # z is 0 where y == 0
+        return gx, gy
+
+
 class Negative(Function):
     """y = -x;  dy/dx = -1."""
 
@@ -110,6 +126,23 @@ class Sqrt(Function):
 
     def backward(self, gy):
         return gy / (2 * self.y)
+
+
+class Rsqrt(Function):
+    """y = 1 / sqrt(x);  dy/dx = -1 / (2 x sqrt(x)) = -y**3 / 2.
+
+    A zero incoming gradient gives a zero gradient even where y is infinite
+    (x = 0), as in TensorFlow, so a branch that was not taken (the other side
+    of a ``minimum``) never turns into 0 * inf = NaN.
+    """
+
+    def forward(self, x):
+        self.y = 1 / get_array_module(x).sqrt(x)
+        return self.y
+
+    def backward(self, gy):
+        y = get_array_module(gy).where(gy == 0, 0, self.y)  # no inf where nothing flows back
+        return -0.5 * gy * y * y * y
 
 
 class Exp(Function):
@@ -302,6 +335,11 @@ def true_divide(x, y):
     return Divide()(x, y)
 
 
+def divide_no_nan(x, y):
+    """x / y, and 0 where y is 0 (gradients too), elementwise with broadcasting."""
+    return DivideNoNan()(x, y)
+
+
 def negative(x):
     """-x."""
     return Negative()(x)
@@ -320,6 +358,11 @@ def square(x):
 def sqrt(x):
     """The square root of x (its gradient is infinite at 0)."""
     return Sqrt()(x)
+
+
+def rsqrt(x):
+    """1 / sqrt(x)."""
+    return Rsqrt()(x)
 
 
 def exp(x):
