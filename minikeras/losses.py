@@ -203,7 +203,7 @@ class LossFunctionWrapper(Loss):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        if "fn" in config:
+        if isinstance(config.get("fn"), (str, dict)):  # not yet deserialized
             config["fn"] = deserialize(config["fn"])
         return cls(**config)
 
@@ -865,8 +865,10 @@ def deserialize(config, custom_objects=None):
                          "with 'class_name' and 'config'.")
     if config["class_name"] == "function":
         return deserialize(config["config"], custom_objects)
-    cls = _lookup_class(config, custom_objects)
-    return cls.from_config(config.get("config") or {})
+    inner = dict(config.get("config") or {})
+    if "fn" in inner:  # a wrapped function, perhaps one of custom_objects
+        inner["fn"] = deserialize(inner["fn"], custom_objects)
+    return _lookup_class(config, custom_objects).from_config(inner)
 
 
 def _lookup_class(config, custom_objects):

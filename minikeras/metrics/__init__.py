@@ -181,7 +181,10 @@ def deserialize(config, custom_objects=None):
                          "with 'class_name' and 'config'.")
     if config["class_name"] == "function" or config.get("module") == "keras.losses":
         return deserialize_function(config, custom_objects)
+    inner = dict(config.get("config") or {})
+    if "fn" in inner:  # a wrapped function, perhaps one of custom_objects
+        inner["fn"] = deserialize_function(inner["fn"], custom_objects)
     for name in (config.get("registered_name"), config["class_name"]):
         if name in custom_objects:
-            return custom_objects[name].from_config(config.get("config") or {})
-    return _REGISTRY.get(config["class_name"]).from_config(config.get("config") or {})
+            return custom_objects[name].from_config(inner)
+    return _REGISTRY.get(config["class_name"]).from_config(inner)

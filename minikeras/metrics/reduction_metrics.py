@@ -107,6 +107,6 @@ class MeanMetricWrapper(Mean):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        if "fn" in config:
+        if isinstance(config.get("fn"), (str, dict)):  # not yet deserialized
             config["fn"] = deserialize_function(config["fn"])
         return cls(**config)

@@ -137,7 +137,10 @@ class Rsqrt(Function):
     """
 
     def forward(self, x):
-        self.y = 1 / get_array_module(x).sqrt(x)
+        xp = get_array_module(x)
+        zero = x == 0
+        # 1 / sqrt(0) = inf, as in TensorFlow, without NumPy's divide-by-zero warning.
+        self.y = xp.where(zero, math.inf, 1 / xp.sqrt(xp.where(zero, 1, x)))
         return self.y
 
     def backward(self, gy):

@@ -90,10 +90,10 @@ class Extremum(Function):
 
 
 class LogSumExp(Function):
-    """y = log(sum of exp(x) over axes);  dy/dx = exp(x - y) = softmax(x) over those axes.
+    """y = log(sum of exp(x) over axes);  dy/dx = exp(x) / sum(exp(x)) = softmax(x) over them.
 
     Computed as m + log(sum(exp(x - m))) with m the maximum (taken as 0 when
-    it is infinite), so exp never overflows.
+    it is infinite), so exp never overflows; the gradient reuses exp(x - m).
     """
 
     def __init__(self, axis, keepdims):
@@ -101,17 +101,18 @@ class LogSumExp(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        self.x = x
         self.axes = _normalize_axes(self.axis, x.ndim)
         peak = x.max(axis=self.axes, keepdims=True)  # (.., 1, ..)
         peak = xp.where(xp.isfinite(peak), peak, 0)
-        self.y = xp.log(xp.exp(x - peak).sum(axis=self.axes, keepdims=True)) + peak
-        return self.y if self.keepdims else self.y.reshape(
+        self.shifted_exp = xp.exp(x - peak)  # (.., n, ..), values <= 1
+        self.total = self.shifted_exp.sum(axis=self.axes, keepdims=True)  # (.., 1, ..)
+        y = xp.log(self.total) + peak
+        return y if self.keepdims else y.reshape(
             [n for i, n in enumerate(x.shape) if i not in self.axes])
 
     def backward(self, gy):
-        xp = get_array_module(gy)
-        return gy.reshape(self.y.shape) * xp.exp(self.x - self.y)  # (.., n, ..)
+        gy = gy.reshape(self.total.shape)  # (.., 1, ..)
+        return gy * self.shifted_exp / self.total  # (.., n, ..)
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.sum)

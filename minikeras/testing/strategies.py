@@ -74,6 +74,12 @@ def labels(shape, num_classes):
     return arrays(shape, st.integers(0, num_classes - 1), "int64")
 
 
+def one_hot(batch_shape, num_classes, dtype="float32"):
+    """One-hot label rows of shape (*batch_shape, num_classes)."""
+    return labels(batch_shape, num_classes).map(
+        lambda indices: np.eye(num_classes, dtype=dtype)[indices])
+
+
 def distinct_rows(array, axis=-1, gap=1e-3):
     """Rejects arrays whose extremes along ``axis`` tie (max and argmax stay differentiable)."""
     ordered = np.sort(array, axis=axis)
