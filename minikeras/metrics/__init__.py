@@ -126,6 +126,7 @@ for _cls in _CLASSES:
     _REGISTRY.add(_cls, _cls.__name__, to_snake_case(_cls.__name__))
 for _name, _cls in _ABBREVIATIONS.items():
     _REGISTRY.add(_cls, _name)
+del _cls, _name
 
 
 def get(identifier):

@@ -40,6 +40,7 @@ class _IoUBase(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Adds the batch's (label, prediction) pairs; out-of-range classes are left out."""
+        y_true, y_pred = ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)
         if not self.sparse_y_true:
             y_true = ops.argmax(y_true, axis=self.axis)
         if not self.sparse_y_pred:

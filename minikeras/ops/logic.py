@@ -4,10 +4,9 @@ They compute on the data directly and return plain Tensors, so a custom
 metric can write ``ops.cast(ops.equal(y_true, ops.argmax(y_pred)), "float32")``.
 """
 
-from .. import backend
 from ..autograd.tensor import Tensor
 from ..backend import floatx, get_array_module
-from .math import cast
+from .math import as_tensor, cast
 
 
 def _data(x):
@@ -117,10 +116,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None):
 
 def convert_to_tensor(x, dtype=None):
     """x as a Tensor on the active device (floats take floatx unless ``dtype`` says otherwise)."""
-    if isinstance(x, Tensor):
-        tensor = x
-    else:  # a host array moves to the device; lists and numbers become arrays there
-        tensor = Tensor(backend.to_device(x) if backend.is_array(x) else x)
+    tensor = as_tensor(x)
     if dtype is not None and tensor.dtype != dtype:
         tensor = cast(tensor, dtype)  # keeps the gradient between float types
     return tensor

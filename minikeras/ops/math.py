@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
@@ -418,12 +419,19 @@ def where(condition, x, y):
     return Where()(condition, x, y)
 
 
+def as_tensor(x):
+    """x as a Tensor on the active device: a Tensor as is, an array moved, a list converted."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(backend.to_device(x) if backend.is_array(x) else x)
+
+
 def cast(x, dtype):
     """x converted to ``dtype`` (a string or NumPy dtype); differentiable between float types."""
+    x = as_tensor(x)
     if np.dtype(dtype).kind == "f":
         return Cast()(x, dtype)
-    data = x.data if isinstance(x, Tensor) else get_array_module(x).asarray(x)
-    return Tensor(data.astype(dtype))  # integers and booleans carry no gradient
+    return Tensor(x.data.astype(dtype))  # integers and booleans carry no gradient
 
 
 def erf(x):
