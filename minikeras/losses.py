@@ -24,6 +24,22 @@ from .layers.layer import _dtype_name, to_snake_case, unique_name
 from .ops.cross_entropy import check_one_hot_shape
 from .registry import Registry
 
+__all__ = [
+    "BCE", "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy", "CategoricalGeneralizedCrossEntropy", "CategoricalHinge",
+    "CosineSimilarity", "Dice", "Hinge", "Huber", "KLD", "KLDivergence", "LogCosh", "Loss",
+    "LossFunctionWrapper", "MAE", "MAPE", "MSE", "MSLE", "MeanAbsoluteError",
+    "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
+    "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge", "Tversky", "bce",
+    "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
+    "categorical_focal_crossentropy", "categorical_generalized_cross_entropy",
+    "categorical_hinge", "cosine_similarity", "deserialize", "dice", "get", "hinge", "huber",
+    "kl_divergence", "kld", "kullback_leibler_divergence", "log_cosh", "logcosh", "mae",
+    "mape", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+    "mean_squared_logarithmic_error", "mse", "msle", "poisson", "serialize",
+    "sparse_categorical_crossentropy", "squared_hinge", "tversky",
+]
+
 _REGISTRY = Registry("loss")
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -494,6 +510,7 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q):
     y_pred = ops.convert_to_tensor(y_pred)
     labels = ops.cast(ops.convert_to_tensor(y_true), "int64")
     one_hot = ops.one_hot(labels, y_pred.shape[-1], dtype=y_pred.dtype)
+    _check_broadcastable("categorical_generalized_cross_entropy", one_hot, y_pred)
     p = ops.sum(y_pred * one_hot, axis=-1)
     return (1.0 - ops.power(p, q)) / q
 
