@@ -13,6 +13,7 @@ from . import (
     losses,
     metrics,
     ops,
+    optimizers,
     regularizers,
     utils,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "metrics",
     "no_grad",
     "ops",
+    "optimizers",
     "regularizers",
     "utils",
 ]
