@@ -23,6 +23,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 SCORES = st.one_of(st.sampled_from([0.0, 1.0, 0.5, 0.3, 0.7, 100 / 199, 1 / 199]),
                    mst.floats32(0.0, 1.0))
 REGRESSION_VALUES = st.one_of(mst.moderate(-3.0, 3.0), mst.extreme(100.0))
+# Logits whose sigmoid is not within float32's rounding of 0.5: TF's sigmoid is a fast
+# approximation, and one ulp either side of a threshold moves a prediction across it.
+LOGITS = mst.away_from([0.0], 1e-3, mst.moderate(-5.0, 5.0))
 THRESHOLDS = st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.7, 1.0]) | st.floats(0.0, 1.0),
                       min_size=1, max_size=4)
 
@@ -64,8 +67,8 @@ METRICS = {
         "class_aggregation": st.sampled_from([None, "uniform_average",
                                               "variance_weighted_average"]),
         "num_regressors": st.sampled_from([0, 1, 3])}),
-    "PearsonCorrelation": ("regression", {}),
-    "ConcordanceCorrelation": ("regression", {}),
+    "PearsonCorrelation": ("correlation", {}),
+    "ConcordanceCorrelation": ("correlation", {}),
     "KLDivergence": ("one_hot", {}),
     "Poisson": ("probabilities", {}),
     "BinaryCrossentropy": ("binary", {"from_logits": st.booleans(),
@@ -92,6 +95,12 @@ METRICS = {
 }
 NUM_CLASSES = 3  # for the segmentation and one-hot metrics that need it
 NEEDS_NUM_CLASSES = {"IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU"}
+# Metrics given weights whose sums are exact: the IoU metrics truncate weights to integers,
+# and the four below compare a rate with a bound, where tf.keras's FN = total - TP (ours:
+# counted) leaves a rounding residue that can flip "recall >= 1.0".
+EXACT_WEIGHTS = NEEDS_NUM_CLASSES | {"BinaryIoU", "SensitivityAtSpecificity",
+                                     "SpecificityAtSensitivity", "PrecisionAtRecall",
+                                     "RecallAtPrecision"}
 
 
 def _draw_batch(data, kind, batch, from_logits):
@@ -101,15 +110,25 @@ def _draw_batch(data, kind, batch, from_logits):
         return data.draw(labels), data.draw(labels)
     if kind in ("one_hot", "sparse"):
         classes = NUM_CLASSES
-        values = mst.moderate(-5.0, 5.0) if from_logits else SCORES
+        values = LOGITS if from_logits else SCORES
         y_pred = data.draw(mst.arrays((batch, classes), values, "float32"))
         if kind == "sparse":
             return data.draw(mst.labels((batch,), classes)), y_pred
         return data.draw(mst.one_hot((batch,), classes)), y_pred
     shape = {"binary": (batch, 1), "binary_vector": (batch,)}.get(kind, (batch, 3))
-    if kind in ("regression",):
+    if kind == "regression":
         return (data.draw(mst.arrays(shape, REGRESSION_VALUES, "float32")),
                 data.draw(mst.arrays(shape, REGRESSION_VALUES, "float32")))
+    if kind == "correlation":
+        # Rows spread around two different patterns: a correlation divides by standard
+        # deviations, and those of near-constant rows are rounding noise (as is the
+        # gradient at a correlation of +-1).
+        def rows(pattern):
+            scale = np.float32(data.draw(st.floats(0.5, 2.0), label="scale"))
+            noise = data.draw(mst.arrays(shape, mst.moderate(-0.3, 0.3), "float32"))
+            return scale * np.array(pattern, dtype="float32") + noise
+
+        return rows([-1.0, 0.0, 1.0]), rows([1.0, -1.0, 0.0])
     if kind == "hinge":
         y_true = data.draw(mst.arrays(shape, st.sampled_from([-1.0, 1.0]), "float32"))
         return y_true, data.draw(mst.arrays(shape, REGRESSION_VALUES, "float32"))
@@ -117,13 +136,15 @@ def _draw_batch(data, kind, batch, from_logits):
         y_true = data.draw(mst.arrays(shape, SCORES, "float32"))
     else:  # binary, binary_vector, multi_label: 0/1 labels
         y_true = data.draw(mst.arrays(shape, st.sampled_from([0.0, 1.0]), "float32"))
-    values = mst.moderate(-5.0, 5.0) if from_logits else SCORES
+    values = LOGITS if from_logits else SCORES
     return y_true, data.draw(mst.arrays(shape, values, "float32"))
 
 
-def _draw_weights(data, batch, integers):
-    values = st.sampled_from([0.0, 1.0, 2.0]) if integers else st.one_of(
-        st.just(0.0), mst.floats32(0.0, 2.0))
+def _draw_weights(data, batch, exact):
+    """Sample weights; ``exact``: multiples of 1/4, whose sums are exact in any order."""
+    # Not tiny: a weight of 1e-38 makes subnormal products, which TF flushes to zero.
+    values = st.sampled_from([0.0, 0.25, 0.5, 1.0, 1.5, 2.0]) if exact else st.one_of(
+        st.just(0.0), mst.floats32(0.01, 2.0))
     return data.draw(mst.arrays((batch,), values, "float32"), label="sample_weight")
 
 
@@ -152,7 +173,7 @@ def test_metric_matches_keras_over_several_updates(name, data):
     for step in range(data.draw(st.integers(2, 4), label="updates")):
         batch = data.draw(st.integers(1, 6), label="batch")
         y_true, y_pred = _draw_batch(data, kind, batch, options.get("from_logits", False))
-        weights = _draw_weights(data, batch, name in NEEDS_NUM_CLASSES or name == "BinaryIoU")
+        weights = _draw_weights(data, batch, exact=name in EXACT_WEIGHTS)
         arguments = (y_true, y_pred, weights) if weighted else (y_true, y_pred)
         ours.update_state(*arguments)
         theirs.update_state(*arguments)
@@ -223,7 +244,7 @@ def test_mean_metric_wrapper_averages_a_function_as_keras(data):
     theirs = tf.keras.metrics.MeanMetricWrapper(tf.keras.metrics.binary_accuracy, threshold=0.3)
     for _ in range(3):
         y_true, y_pred = _draw_batch(data, "multi_label", 4, from_logits=False)
-        weights = _draw_weights(data, 4, integers=False)
+        weights = _draw_weights(data, 4, exact=False)
         ours.update_state(y_true, y_pred, sample_weight=weights)
         theirs.update_state(y_true, y_pred, sample_weight=weights)
     _assert_same_result(ours, theirs, "metrics.MeanMetricWrapper(binary_accuracy)")
@@ -233,8 +254,8 @@ def test_mean_metric_wrapper_averages_a_function_as_keras(data):
 FUNCTIONS = {
     "binary_accuracy": "multi_label", "categorical_accuracy": "one_hot",
     "sparse_categorical_accuracy": "sparse", "top_k_categorical_accuracy": "one_hot",
-    "sparse_top_k_categorical_accuracy": "sparse", "pearson_correlation": "regression",
-    "concordance_correlation": "regression",
+    "sparse_top_k_categorical_accuracy": "sparse", "pearson_correlation": "correlation",
+    "concordance_correlation": "correlation",
 }
 # Loss functions keras.metrics re-exports: the same objects as in losses.
 LOSS_FUNCTIONS = [
