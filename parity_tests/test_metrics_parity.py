@@ -301,15 +301,15 @@ CONFIGS = {
     "SensitivityAtSpecificity": {"specificity": 0.4, "num_thresholds": 20},
     "SpecificityAtSensitivity": {"sensitivity": 0.6}, "PrecisionAtRecall": {"recall": 0.3},
     "RecallAtPrecision": {"precision": 0.8, "class_id": 0},
-    "OneHotIoU": {"target_class_ids": [1], "name": "custom_name"},
+    "OneHotIoU": {"target_class_ids": [1]},
     "SparseCategoricalCrossentropy": {"from_logits": True, "ignore_class": 0},
 }
 
 
 @pytest.mark.parametrize("name", sorted(METRICS))
 def test_configs_match_keras_and_load_both_ways(name):
-    ours = _make(mk.metrics, name, CONFIGS.get(name, {"name": "custom_name"}))
-    theirs = _make(tf.keras.metrics, name, CONFIGS.get(name, {"name": "custom_name"}))
+    options = {"name": "custom_name", **CONFIGS.get(name, {})}  # no auto-numbered names
+    ours, theirs = _make(mk.metrics, name, options), _make(tf.keras.metrics, name, options)
     assert mk.metrics.serialize(ours) == tf.keras.metrics.serialize(theirs)
     assert tf.keras.metrics.deserialize(mk.metrics.serialize(ours)).get_config() == (
         theirs.get_config())
