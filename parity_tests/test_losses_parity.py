@@ -30,8 +30,8 @@ PROBABILITIES = st.one_of(st.sampled_from([0.0, 1.0]), mst.floats32(0.0, 1.0))
 LOGITS = st.one_of(st.sampled_from([100.0, -100.0, 0.0]), mst.moderate(-5.0, 5.0),
                    mst.floats32(-100.0, 100.0))
 RATES = st.one_of(PROBABILITIES, mst.moderate(0.0, 10.0))
-LABEL_SMOOTHING = st.one_of(st.just(0.0), st.floats(0.0, 1.0))
-UNIT = st.floats(0.0, 1.0)
+LABEL_SMOOTHING = st.one_of(st.just(0.0), mst.floats32(0.0, 1.0))
+UNIT = mst.floats32(0.0, 1.0)
 
 # class name: (function name, kind of inputs, {option: strategy}).
 LOSSES = {

@@ -26,7 +26,8 @@ REGRESSION_VALUES = st.one_of(mst.moderate(-3.0, 3.0), mst.extreme(100.0))
 # Logits whose sigmoid is not within float32's rounding of 0.5: TF's sigmoid is a fast
 # approximation, and one ulp either side of a threshold moves a prediction across it.
 LOGITS = mst.away_from([0.0], 1e-3, mst.moderate(-5.0, 5.0))
-THRESHOLDS = st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.7, 1.0]) | st.floats(0.0, 1.0),
+RATES = mst.floats32(0.0, 1.0)  # the bounds of the *At* metrics; no subnormal ones either
+THRESHOLDS = st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.7, 1.0]) | RATES,
                       min_size=1, max_size=4)
 
 # class name: (kind of inputs, {option: strategy}).
@@ -50,12 +51,12 @@ METRICS = {
         "curve": st.sampled_from(["ROC", "PR", "PRGAIN"]),
         "summation_method": st.sampled_from(["interpolation", "minoring", "majoring"]),
         "multi_label": st.booleans(), "from_logits": st.booleans()}),
-    "SensitivityAtSpecificity": ("binary", {"specificity": st.floats(0.0, 1.0),
+    "SensitivityAtSpecificity": ("binary", {"specificity": RATES,
                                             "num_thresholds": st.sampled_from([200, 1, 9])}),
-    "SpecificityAtSensitivity": ("binary", {"sensitivity": st.floats(0.0, 1.0)}),
-    "PrecisionAtRecall": ("multi_label", {"recall": st.floats(0.0, 1.0),
+    "SpecificityAtSensitivity": ("binary", {"sensitivity": RATES}),
+    "PrecisionAtRecall": ("multi_label", {"recall": RATES,
                                           "class_id": st.none() | st.integers(0, 2)}),
-    "RecallAtPrecision": ("binary", {"precision": st.floats(0.0, 1.0)}),
+    "RecallAtPrecision": ("binary", {"precision": RATES}),
     "MeanSquaredError": ("regression", {}),
     "MeanAbsoluteError": ("regression", {}),
     "MeanAbsolutePercentageError": ("regression", {}),
