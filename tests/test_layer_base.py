@@ -153,3 +153,8 @@ def test_get_weights_returns_copies_that_training_does_not_change():
     layer.set_weights(saved)
     np.testing.assert_array_equal(layer.get_weights()[0], saved[0])
     assert not np.shares_memory(layer.kernel.numpy(), layer.kernel.data)
+
+
+def test_integer_inputs_become_floatx_not_float64():
+    layer = keras.layers.Dense(2)
+    assert layer(np.ones((1, 3), dtype="uint8")).dtype == np.float32

@@ -23,6 +23,7 @@ from .activation import (
     swish,
     tanh,
 )
+from .conv import conv
 from .cross_entropy import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -78,6 +79,9 @@ from .math import (
     true_divide,
     where,
 )
+from .normalization import batch_normalization, fused_batch_normalization
+from .pooling import average_pool, max_pool
+from .random import dropout
 from .ranking import in_top_k, top_k
 from .reduction import argmax, argmin, logsumexp, max, mean, min, normalize, std, sum, var
 from .shape import (

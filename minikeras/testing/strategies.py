@@ -92,6 +92,17 @@ def one_hot(batch_shape, num_classes, dtype="float32"):
         lambda indices: np.eye(num_classes, dtype=dtype)[indices])
 
 
+def distinct_values(shape, low=-3.0, high=3.0, dtype="float64"):
+    """Arrays of ``shape`` holding evenly spread values in [low, high] in random order.
+
+    No two elements are closer than (high - low) / size, so max, min and
+    max-pooling never meet a tie and stay differentiable.
+    """
+    size = int(np.prod(shape))
+    values = np.linspace(low, high, size) if size > 1 else np.array([(low + high) / 2])
+    return st.permutations(values).map(lambda v: np.reshape(np.asarray(v, dtype=dtype), shape))
+
+
 def distinct_rows(array, axis=-1, gap=1e-3):
     """Rejects arrays whose extremes along ``axis`` tie (max and argmax stay differentiable)."""
     ordered = np.sort(array, axis=axis)
