@@ -4,7 +4,19 @@
 read ``autograd/tensor.py`` (backpropagation in one page), then ``ops/``.
 """
 
-from . import activations, backend, datasets, initializers, layers, ops, regularizers, utils
+from . import (
+    activations,
+    backend,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    ops,
+    optimizers,
+    regularizers,
+    utils,
+)
 from .autograd import Tensor, no_grad
 from .layers import Input
 from .variables import Variable
@@ -19,8 +31,11 @@ __all__ = [
     "datasets",
     "initializers",
     "layers",
+    "losses",
+    "metrics",
     "no_grad",
     "ops",
+    "optimizers",
     "regularizers",
     "utils",
 ]

@@ -11,15 +11,37 @@ from .registry import Registry
 _REGISTRY = Registry("activation")
 register = _REGISTRY.register
 
+__all__ = [
+    "celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "hard_shrink",
+    "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "linear",
+    "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu", "serialize", "sigmoid",
+    "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid",
+    "squareplus", "swish", "tanh", "tanh_shrink", "threshold",
+]
+
 
 @register("relu")
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    """max(x, 0); or ``negative_slope`` below ``threshold`` and a cap at ``max_value``."""
+    """max(x, 0) by default; in general, as Keras computes it:
+
+        x > threshold:   min(x, max_value)  (and >= 0 once max_value is set)
+        x <= threshold:  negative_slope * (x - threshold)  (0 without a slope)
+    """
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return ops.relu(x)
-    above = ops.greater(x, threshold)
-    y = ops.where(above, x, negative_slope * (x - threshold) if negative_slope else 0.0)
-    return y if max_value is None else ops.minimum(y, max_value)
+    if negative_slope != 0.0 and max_value is None and threshold == 0.0:
+        return ops.leaky_relu(x, negative_slope)
+    if threshold != 0.0:
+        y = ops.where(ops.greater(x, threshold), x, 0.0)
+    elif max_value == 6:
+        y = ops.relu6(x)
+    else:
+        y = ops.relu(x)
+    if max_value is not None and not (threshold == 0.0 and max_value == 6):
+        y = ops.clip(y, 0.0, max_value)
+    if negative_slope != 0.0:
+        y = y - negative_slope * ops.relu(threshold - x)
+    return y
 
 
 @register("leaky_relu")
@@ -101,6 +123,104 @@ def silu(x):
 
 
 swish = silu
+
+
+@register("celu")
+def celu(x, alpha=1.0):
+    """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise: an elu with a continuous derivative.
+
+    Written with ``where`` rather than Keras's max(x, 0) + alpha * expm1(min(x, 0) / alpha),
+    whose gradient at exactly 0 counts both branches (2 instead of 1).
+    """
+    negative_part = alpha * ops.expm1(ops.minimum(x, 0.0) / alpha)
+    return ops.where(ops.greater(x, 0.0), x, negative_part)
+
+
+@register("mish")
+def mish(x):
+    """x * tanh(softplus(x))."""
+    return x * ops.tanh(ops.softplus(x))
+
+
+@register("hard_silu", "hard_swish")
+def hard_silu(x):
+    """x * hard_sigmoid(x): 0 below -3, x above 3, x (x + 3) / 6 between."""
+    return x * ops.hard_sigmoid(x)
+
+
+hard_swish = hard_silu
+
+
+@register("log_sigmoid")
+def log_sigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), finite for any x."""
+    return -ops.softplus(-x)
+
+
+@register("hard_tanh")
+def hard_tanh(x):
+    """x clipped to [-1, 1]."""
+    return ops.clip(x, -1.0, 1.0)
+
+
+@register("tanh_shrink")
+def tanh_shrink(x):
+    """x - tanh(x)."""
+    return x - ops.tanh(x)
+
+
+@register("squareplus")
+def squareplus(x, b=4):
+    """(x + sqrt(x**2 + b)) / 2, a smooth relu."""
+    return (x + ops.sqrt(ops.square(x) + b)) / 2
+
+
+@register("sparse_plus")
+def sparse_plus(x):
+    """0 for x <= -1, (x + 1)**2 / 4 for -1 < x < 1, x for x >= 1."""
+    inside = ops.square(x + 1.0) * 0.25
+    return ops.where(ops.less_equal(x, -1.0), 0.0, ops.where(ops.less(x, 1.0), inside, x))
+
+
+@register("sparse_sigmoid")
+def sparse_sigmoid(x):
+    """0 for x <= -1, (x + 1) / 2 for -1 < x < 1, 1 for x >= 1."""
+    inside = (x + 1.0) * 0.5
+    return ops.where(ops.less_equal(x, -1.0), 0.0,
+                     ops.where(ops.greater_equal(x, 1.0), 1.0, inside))
+
+
+@register("soft_shrink")
+def soft_shrink(x, threshold=0.5):
+    """x - threshold above threshold, x + threshold below -threshold, 0 between."""
+    return ops.where(ops.greater(x, threshold), x - threshold,
+                     ops.where(ops.less(x, -threshold), x + threshold, 0.0))
+
+
+@register("hard_shrink")
+def hard_shrink(x, threshold=0.5):
+    """x where |x| > threshold, else 0."""
+    return ops.where(ops.greater(ops.abs(x), threshold), x, 0.0)
+
+
+@register("threshold")
+def threshold(x, threshold, default_value):
+    """x where x > threshold, else ``default_value``."""
+    return ops.where(ops.greater(x, threshold), x, default_value)
+
+
+@register("glu")
+def glu(x, axis=-1):
+    """a * sigmoid(b), a and b the two halves of x along ``axis`` (whose size must be even)."""
+    size = x.shape[axis]
+    if size % 2:
+        raise ValueError(f"glu needs an even size along axis {axis}. Received shape "
+                         f"{tuple(x.shape)}")
+    index = [slice(None)] * len(x.shape)
+    index[axis] = slice(None, size // 2)
+    first = x[tuple(index)]
+    index[axis] = slice(size // 2, None)
+    return first * ops.sigmoid(x[tuple(index)])
 
 
 @register("exponential")

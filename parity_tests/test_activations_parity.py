@@ -44,3 +44,44 @@ def test_the_two_gelus_match_keras_defaults():
                       "activations.gelu (exact)")
     compare_functions(mk.ops.gelu, tf.keras.ops.gelu, [x], "elementwise",
                       "ops.gelu (approximate)")
+
+
+@covers("activations.relu")
+@pytest.mark.parametrize("kwargs", [
+    {"negative_slope": 0.2}, {"max_value": 6.0}, {"max_value": 2.5}, {"threshold": 1.5},
+    {"negative_slope": 0.1, "max_value": 4.0}, {"negative_slope": 0.3, "threshold": 0.5},
+    {"max_value": 6.0, "threshold": 1.0}, {"negative_slope": 0.5, "max_value": 3.0,
+                                            "threshold": 2.0},
+])
+@given(data=st.data())
+def test_relu_with_slope_cap_and_threshold_matches_keras(kwargs, data):
+    kinks = [0.0, kwargs.get("threshold", 0.0), kwargs.get("max_value", 0.0)]
+    values = mst.away_from(kinks, 1e-3, mst.moderate(-8, 8))
+    x = data.draw(mst.arrays(mst.shapes(min_dims=1, max_dims=3), values, "float32"))
+    compare_functions(lambda t: mk.activations.relu(t, **kwargs),
+                      lambda t: tf.keras.activations.relu(t, **kwargs), [x], "elementwise",
+                      f"activations.relu{kwargs}")
+
+
+# Activations Keras 3 added, with their arguments and kinks.
+MORE_ACTIVATIONS = {
+    "celu": ({"alpha": 0.5}, [0.0]), "mish": ({}, []), "hard_silu": ({}, [-3.0, 3.0]),
+    "hard_swish": ({}, [-3.0, 3.0]), "log_sigmoid": ({}, []), "hard_tanh": ({}, [-1.0, 1.0]),
+    "tanh_shrink": ({}, []), "squareplus": ({"b": 2}, []), "sparse_plus": ({}, [-1.0, 1.0]),
+    "sparse_sigmoid": ({}, [-1.0, 1.0]), "soft_shrink": ({"threshold": 0.7}, [-0.7, 0.7]),
+    "hard_shrink": ({"threshold": 0.4}, [-0.4, 0.4]),
+    "threshold": ({"threshold": 0.3, "default_value": -2.0}, [0.3]), "glu": ({}, []),
+}
+
+
+@covers(*(f"activations.{name}" for name in MORE_ACTIVATIONS))
+@pytest.mark.parametrize("name", sorted(MORE_ACTIVATIONS))
+@given(data=st.data())
+def test_more_activations_match_keras(name, data):
+    kwargs, kinks = MORE_ACTIVATIONS[name]
+    values = mst.away_from(kinks, 1e-3, mst.moderate(-8, 8))
+    shape = data.draw(mst.shapes(min_dims=1, max_dims=3).map(lambda s: (*s[:-1], 2 * s[-1])))
+    x = data.draw(mst.arrays(shape, values, "float32"))
+    compare_functions(lambda t: getattr(mk.activations, name)(t, **kwargs),
+                      lambda t: getattr(tf.keras.activations, name)(t, **kwargs), [x],
+                      "elementwise", f"activations.{name}")

@@ -143,3 +143,18 @@ def test_a_variable_never_shares_memory_with_its_initial_value():
     v = keras.Variable(initial)
     v.assign_add(1.0)
     np.testing.assert_array_equal(initial, np.zeros(3))
+
+
+def test_get_weights_returns_copies_that_training_does_not_change():
+    layer = keras.layers.Dense(2)
+    layer(np.ones((1, 3)))
+    saved = layer.get_weights()
+    layer.kernel.assign_add(np.ones((3, 2)))
+    layer.set_weights(saved)
+    np.testing.assert_array_equal(layer.get_weights()[0], saved[0])
+    assert not np.shares_memory(layer.kernel.numpy(), layer.kernel.data)
+
+
+def test_integer_inputs_become_floatx_not_float64():
+    layer = keras.layers.Dense(2)
+    assert layer(np.ones((1, 3), dtype="uint8")).dtype == np.float32

@@ -64,8 +64,9 @@ class Tensor:
         return len(self.data)
 
     def numpy(self):
-        """The data as a NumPy array (copied from the device if needed)."""
-        return backend.to_numpy(self.data)
+        """A NumPy copy of the data: changing it never changes the tensor."""
+        array = backend.to_numpy(self.data)
+        return array.copy() if array is self.data else array
 
     def item(self):
         return self.numpy().item()

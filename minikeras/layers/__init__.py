@@ -1,9 +1,37 @@
 """Layers with Keras's names, arguments and defaults: one layer per file."""
 
 from .activation import Activation
+from .add import Add, add
+from .average import Average, average
+from .average_pooling2d import AveragePooling2D, AvgPool2D
+from .batch_normalization import BatchNormalization
+from .concatenate import Concatenate, concatenate
+from .conv2d import Conv2D
 from .dense import Dense
+from .dropout import Dropout
+from .flatten import Flatten
+from .global_average_pooling2d import GlobalAveragePooling2D, GlobalAvgPool2D
+from .global_max_pooling2d import GlobalMaxPool2D, GlobalMaxPooling2D
 from .input_layer import Input, InputLayer
 from .input_spec import InputSpec
 from .layer import Layer
+from .leaky_relu import LeakyReLU
+from .max_pooling2d import MaxPool2D, MaxPooling2D
+from .maximum import Maximum, maximum
+from .minimum import Minimum, minimum
+from .multiply import Multiply, multiply
+from .relu import ReLU
+from .reshape import Reshape
+from .softmax import Softmax
+from .subtract import Subtract, subtract
 
-__all__ = ["Activation", "Dense", "Input", "InputLayer", "InputSpec", "Layer"]
+Convolution2D = Conv2D
+
+__all__ = [
+    "Activation", "Add", "Average", "AveragePooling2D", "AvgPool2D", "BatchNormalization",
+    "Concatenate", "Conv2D", "Convolution2D", "Dense", "Dropout", "Flatten",
+    "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",
+    "Input", "InputLayer", "InputSpec", "Layer", "LeakyReLU", "MaxPool2D", "MaxPooling2D",
+    "Maximum", "Minimum", "Multiply", "ReLU", "Reshape", "Softmax", "Subtract", "add",
+    "average", "concatenate", "maximum", "minimum", "multiply", "subtract",
+]

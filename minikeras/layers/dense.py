@@ -17,10 +17,13 @@ class Dense(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
-                 **kwargs):
+                 quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or units <= 0:
             raise ValueError(f"Dense expects units to be a positive int, got {units!r}.")
+        if lora_rank or quantization_config is not None:
+            raise ValueError("Dense in minikeras supports neither LoRA (lora_rank) nor "
+                             "quantization (quantization_config).")
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -62,12 +65,9 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _serialize_or_none(regularizers, self.kernel_regularizer),
-            "bias_regularizer": _serialize_or_none(regularizers, self.bias_regularizer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": None,
             "bias_constraint": None,
+            "quantization_config": None,
         }
-
-
-def _serialize_or_none(module, obj):
-    return None if obj is None else module.serialize(obj)

@@ -237,8 +237,8 @@ class Layer:
         if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
             return self._symbolic_call(*args, **kwargs)
         inputs = tree.map_structure(_to_tensor, args[0])
+        self._check_input_spec(inputs)  # before build, as Keras: build may rely on the rank
         self._maybe_build(tree.map_structure(lambda t: tuple(t.shape), inputs))
-        self._check_input_spec(inputs)
         if not _CallContext.active:
             self._clear_losses()
         outputs = self._call_in_context(inputs, *args[1:], **kwargs)
@@ -313,9 +313,9 @@ class Layer:
     def _symbolic_call(self, *args, **kwargs):
         inputs = args[0]
         input_shape = tree.map_structure(lambda x: x.shape, inputs)
+        self._check_input_spec(inputs)
         if not self.built:
             self._maybe_build(_shape_structure(input_shape))
-        self._check_input_spec(inputs)
         output_shape = self.compute_output_shape(_shape_structure(input_shape))
         outputs = tree.map_shapes(lambda s: KerasTensor(s, dtype=self.dtype), output_shape)
         Node(self, args, kwargs, tree.flatten(outputs))
@@ -369,16 +369,17 @@ def _call_parameters(cls):
 
 
 def _to_tensor(x):
-    """A layer input as a Tensor: arrays move to the device, floats become floatx."""
+    """A layer input as a Tensor on the device, in floatx (integers and booleans too, so
+    uint8 pixels or 0/1 features never turn a float32 layer into float64)."""
     if isinstance(x, Tensor) or x is None:
         return x
     if isinstance(x, KerasTensor):
         return x
     array = np.asarray(x) if not backend.is_array(x) else x
-    if array.dtype.kind == "f" and array.dtype != backend.floatx():
-        array = array.astype(backend.floatx())
     if array.dtype.kind not in "fiub":
         raise TypeError(f"Layer inputs must be numeric arrays, got dtype {array.dtype}.")
+    if array.dtype != backend.floatx():
+        array = array.astype(backend.floatx())
     return Tensor(backend.to_device(array))
 
 

@@ -23,14 +23,24 @@ from .activation import (
     swish,
     tanh,
 )
+from .conv import conv
+from .cross_entropy import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    sparse_categorical_crossentropy,
+)
 from .linalg import matmul
 from .logic import (
+    all,
+    any,
+    ceil,
     convert_to_tensor,
     equal,
     floor,
     greater,
     greater_equal,
     isfinite,
+    isinf,
     isnan,
     less,
     less_equal,
@@ -51,6 +61,7 @@ from .math import (
     cast,
     clip,
     divide,
+    divide_no_nan,
     erf,
     exp,
     expm1,
@@ -61,13 +72,18 @@ from .math import (
     multiply,
     negative,
     power,
+    rsqrt,
     sqrt,
     square,
     subtract,
     true_divide,
     where,
 )
-from .reduction import argmax, argmin, max, mean, min, std, sum, var
+from .normalization import batch_normalization, fused_batch_normalization
+from .pooling import average_pool, max_pool
+from .random import dropout
+from .ranking import in_top_k, top_k
+from .reduction import argmax, argmin, logsumexp, max, mean, min, normalize, std, sum, var
 from .shape import (
     broadcast_to,
     concatenate,

@@ -1,5 +1,15 @@
-"""Utilities a Keras user expects under ``keras.utils``."""
+"""Utilities a Keras user expects under ``keras.utils``, and a few for learners."""
 
+from .batching import batches
+from .numerical import normalize, to_categorical
+from .plotting import plot_history, plot_predictions
 from .random import set_random_seed
 
-__all__ = ["set_random_seed"]
+__all__ = [
+    "batches",
+    "normalize",
+    "plot_history",
+    "plot_predictions",
+    "set_random_seed",
+    "to_categorical",
+]

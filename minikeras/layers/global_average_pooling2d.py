@@ -1,0 +1,16 @@
+"""GlobalAveragePooling2D: the mean of each channel over the image."""
+
+from .. import ops
+from .base_global_pooling import BaseGlobalPooling2D
+
+
+class GlobalAveragePooling2D(BaseGlobalPooling2D):
+    """(batch, height, width, channels) -> (batch, channels): each channel's mean.
+
+    With keepdims=True the output is (batch, 1, 1, channels).
+    """
+
+    reduce_function = staticmethod(ops.mean)
+
+
+GlobalAvgPool2D = GlobalAveragePooling2D

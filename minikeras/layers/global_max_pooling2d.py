@@ -1,0 +1,16 @@
+"""GlobalMaxPooling2D: the largest value of each channel over the image."""
+
+from .. import ops
+from .base_global_pooling import BaseGlobalPooling2D
+
+
+class GlobalMaxPooling2D(BaseGlobalPooling2D):
+    """(batch, height, width, channels) -> (batch, channels): each channel's max.
+
+    With keepdims=True the output is (batch, 1, 1, channels).
+    """
+
+    reduce_function = staticmethod(ops.max)
+
+
+GlobalMaxPool2D = GlobalMaxPooling2D

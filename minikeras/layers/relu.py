@@ -1,0 +1,35 @@
+"""ReLU: the rectified linear unit as a layer, with Keras's optional slope, cap and threshold."""
+
+from .. import activations
+from .layer import Layer
+
+
+class ReLU(Layer):
+    """max(x, 0), or more generally (see ``activations.relu``):
+    min(x, max_value) for x > threshold, negative_slope * (x - threshold) otherwise.
+
+    max_value: None (no cap) or a float >= 0.
+    negative_slope, threshold: floats >= 0 (default 0).
+    """
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if max_value is not None and max_value < 0:
+            raise ValueError(f"ReLU: max_value cannot be negative. Received: max_value={max_value}")
+        for name, value in (("negative_slope", negative_slope), ("threshold", threshold)):
+            if value is None or value < 0:
+                raise ValueError(f"ReLU: {name} cannot be None or negative. "
+                                 f"Received: {name}={value}")
+        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+        self.built = True
+
+    def call(self, inputs):
+        return activations.relu(inputs, negative_slope=self.negative_slope,
+                                max_value=self.max_value, threshold=self.threshold)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "max_value": self.max_value,
+                "negative_slope": self.negative_slope, "threshold": self.threshold}

@@ -1,0 +1,105 @@
+"""Batch normalization: one fused op for training, the plain formula for inference.
+
+In training, each channel is normalized with the mean and variance of the
+batch itself, so every output depends on every input of its channel; the
+fused op below differentiates through the statistics in three lines instead
+of a dozen elementwise ops. In inference the statistics are constants (the
+moving averages) and normalization is an affine map, composed from ops.
+"""
+
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ..backend import get_array_module
+from .math import add, divide, multiply, negative, sqrt, subtract
+from .shape import reshape
+
+
+class FusedBatchNormalization(Function):
+    """y = gamma * x_hat + beta,  x_hat = (x - mean) / sqrt(var + eps), with mean and var
+    taken over every axis but the channel axis (n elements per channel):
+
+        dL/dx = gamma / sqrt(var + eps) * (g - mean(g) - x_hat * mean(g * x_hat)),
+        dL/dgamma = sum(g * x_hat),  dL/dbeta = sum(g).
+
+    The two subtracted terms are the gradient flowing through the batch mean
+    and through the batch variance: shifting all inputs of a channel, or
+    scaling them about their mean, leaves x_hat unchanged.
+    """
+
+    def __init__(self, axis, epsilon):
+        self.axis, self.epsilon = axis, epsilon
+
+    def forward(self, x, gamma, beta):
+        xp = get_array_module(x)
+        self.channel_axis = axis = self.axis % x.ndim
+        self.channel_shape = tuple(n if i == axis else 1 for i, n in enumerate(x.shape))
+        self.count = x.size // x.shape[axis]
+        self.mean = _sum_over_batch(axis, x) / self.count  # (C,)
+        x_hat = x - self.mean.reshape(self.channel_shape)  # (.., C), centred
+        self.variance = _sum_over_batch(axis, x_hat, x_hat) / self.count  # (C,)
+        self.inv_std = (1 / xp.sqrt(self.variance + self.epsilon)).reshape(self.channel_shape)
+        x_hat *= self.inv_std
+        self.x_hat, self.gamma = x_hat, gamma
+        y = x_hat * gamma.reshape(self.channel_shape) if gamma is not None else x_hat.copy()
+        if beta is not None:
+            y += beta.reshape(self.channel_shape)
+        return y
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        x_hat = self.x_hat
+        sum_g = _sum_over_batch(self.channel_axis, g)  # (C,)
+        sum_g_x_hat = _sum_over_batch(self.channel_axis, g, x_hat)  # (C,)
+        gx = None
+        if self.needs_input_grad[0]:
+            scale = self.inv_std if self.gamma is None else (
+                self.inv_std * self.gamma.reshape(self.channel_shape))
+            gx = x_hat * (sum_g_x_hat / self.count).reshape(self.channel_shape)  # (.., C)
+            gx += (sum_g / self.count).reshape(self.channel_shape)
+            xp.subtract(g, gx, out=gx)
+            gx *= scale
+        ggamma = sum_g_x_hat if self.needs_input_grad[1] else None  # (C,)
+        gbeta = sum_g if self.needs_input_grad[2] else None  # (C,)
+        return gx, ggamma, gbeta
+
+
+def _sum_over_batch(axis, *arrays):
+    """The sum of the product of ``arrays`` (one or two) over every axis but ``axis``: (C,).
+
+    einsum forms the products and sums them without temporary arrays; for
+    4-D arrays and axis 3 its subscripts read "abcd,abcd->d".
+    """
+    letters = "abcdefghijklmnopqrstuvwxyz"[:arrays[0].ndim]
+    subscripts = ",".join([letters] * len(arrays)) + "->" + letters[axis]
+    return get_array_module(*arrays).einsum(subscripts, *arrays)
+
+
+def fused_batch_normalization(x, scale=None, offset=None, axis=-1, epsilon=1e-3):
+    """Normalizes ``x`` with its own batch statistics; returns (outputs, mean, variance).
+
+    x: any shape; ``axis`` is the channel axis, statistics are taken over the others.
+    scale, offset: gamma and beta of shape (channels,), or None (1 and 0).
+    mean, variance: the batch statistics, shape (channels,), carrying no gradient
+        (the variance is the biased one, as Keras's moving average uses).
+    """
+    function = FusedBatchNormalization(axis, epsilon)
+    outputs = function(x, scale, offset)
+    return outputs, Tensor(function.mean.reshape(-1)), Tensor(function.variance.reshape(-1))
+
+
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+    """(x - mean) / sqrt(variance + epsilon) * scale + offset, as keras.ops.batch_normalization.
+
+    mean, variance, offset, scale: shape (channels,), broadcast along ``axis``.
+    Computed as TensorFlow does, x * inv + (offset - mean * inv) with
+    inv = scale / sqrt(variance + epsilon), so gradients reach every argument.
+    """
+    ndim = len(x.shape)
+    channel_shape = [1] * ndim
+    channel_shape[axis % ndim] = x.shape[axis]
+    inv = divide(1.0, sqrt(add(variance, epsilon)))
+    if scale is not None:
+        inv = multiply(inv, scale)
+    shift = multiply(mean, inv)
+    shift = negative(shift) if offset is None else subtract(offset, shift)
+    return add(multiply(x, reshape(inv, channel_shape)), reshape(shift, channel_shape))

@@ -1,0 +1,127 @@
+"""2-D max and average pooling, each a loop over the window's taps (never over pixels).
+
+Every tap (a, b) of the window reads a strided slice of the input of the
+output's shape (see ``sliding_window``), so pooling is a running max or sum
+of kh*kw slices, and the backward pass adds each tap's share of the gradient
+back into its slice.
+"""
+
+from ..autograd.function import Function
+from ..backend import get_array_module
+from .sliding_window import Geometry, pair
+
+
+class MaxPool2D(Function):
+    """y[n, i, j, c] = max over the window's taps of x;  dL/dx = dL/dy at the max, 0 elsewhere.
+
+    Where several taps of a window hold the max, the first in row-major order
+    takes the whole gradient, as TensorFlow's MaxPoolGrad does. "same" padding
+    pads with -inf, so the padding never wins.
+    """
+
+    def __init__(self, pool_size, strides, padding):
+        self.pool_size, self.strides, self.padding = pool_size, strides, padding
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.geometry = Geometry(x.shape, self.pool_size, self.strides, (1, 1), self.padding)
+        self.x_shape = x.shape
+        self.padded = self.geometry.pad(x, value=float("-inf"))  # (N, H + pads, W + pads, C)
+        y = None
+        for _, _, rows, cols in self.geometry.taps():
+            tap = self.padded[:, rows, cols, :]  # (N, OH, OW, C)
+            if y is None:
+                y = tap.copy()
+            else:
+                xp.maximum(y, tap, out=y)
+        self.y = y
+        return y
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        gx = self.geometry.padded_zeros(self.x_shape, gy.dtype, xp)  # (N, H + pads, W + pads, C)
+        unclaimed = xp.ones(self.y.shape, dtype=bool)  # windows whose max is not yet found
+        for _, _, rows, cols in self.geometry.taps():
+            winner = (self.padded[:, rows, cols, :] == self.y) & unclaimed  # (N, OH, OW, C)
+            gx[:, rows, cols, :] += gy * winner
+            unclaimed &= ~winner
+        return self.geometry.crop(gx)
+
+
+class AveragePool2D(Function):
+    """y[n, i, j, c] = sum over the window's taps of x / count;  dL/dx = sum of dL/dy / count
+    over the windows that read the pixel.
+
+    count is the number of taps inside the image: with "same" padding the
+    windows at the border average fewer pixels, as TensorFlow's do.
+    """
+
+    def __init__(self, pool_size, strides, padding):
+        self.pool_size, self.strides, self.padding = pool_size, strides, padding
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.geometry = Geometry(x.shape, self.pool_size, self.strides, (1, 1), self.padding)
+        self.x_shape = x.shape
+        self.counts = self._counts(x.dtype, xp)  # a number, or (1, OH, OW, 1) with padding
+        total = _sum_of_taps(self.geometry, self.geometry.pad(x))  # (N, OH, OW, C)
+        total /= self.counts
+        return total
+
+    def _counts(self, dtype, xp):
+        if not self.geometry.padded:
+            return float(self.pool_size[0] * self.pool_size[1])
+        inside = self.geometry.pad(xp.ones((1, *self.x_shape[1:3], 1), dtype=dtype))
+        return _sum_of_taps(self.geometry, inside)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        share = gy / self.counts  # (N, OH, OW, C)
+        gx = self.geometry.padded_zeros(self.x_shape, gy.dtype, xp)
+        for _, _, rows, cols in self.geometry.taps():
+            gx[:, rows, cols, :] += share
+        return self.geometry.crop(gx)
+
+
+def _sum_of_taps(geometry, padded):
+    """The sum over the window's taps of the padded input: (N, OH, OW, C)."""
+    total = None
+    for _, _, rows, cols in geometry.taps():
+        tap = padded[:, rows, cols, :]  # (N, OH, OW, C)
+        if total is None:
+            total = tap.copy()
+        else:
+            total += tap
+    return total
+
+
+def _pool_arguments(name, inputs, pool_size, strides, padding, data_format):
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"{name} supports data_format='channels_last' only. "
+                         f"Received: data_format={data_format!r}")
+    if len(inputs.shape) != 4:
+        raise ValueError(f"{name} expects inputs of rank 4 (batch, height, width, channels); "
+                         f"received shape {tuple(inputs.shape)}.")
+    pool_size = pair(pool_size, "pool_size")
+    strides = pool_size if strides is None else pair(strides, "strides")
+    return pool_size, strides, padding.lower()
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """The max over each ``pool_size`` window of ``inputs`` (batch, height, width, channels).
+
+    strides: an int or a pair; None means ``pool_size`` (windows side by side).
+    padding: "valid" (windows inside the image) or "same" (ceil(size / stride) outputs).
+    """
+    arguments = _pool_arguments("max_pool", inputs, pool_size, strides, padding, data_format)
+    return MaxPool2D(*arguments)(inputs)
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """The mean over each ``pool_size`` window of ``inputs`` (batch, height, width, channels).
+
+    Arguments as ``max_pool``; with "same" padding, border windows average only
+    the pixels inside the image.
+    """
+    arguments = _pool_arguments("average_pool", inputs, pool_size, strides, padding, data_format)
+    return AveragePool2D(*arguments)(inputs)

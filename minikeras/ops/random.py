@@ -1,0 +1,55 @@
+"""Random ops: dropout, drawing its masks from the backend's seeded device generator."""
+
+from .. import backend
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ..backend import get_array_module
+
+
+class Dropout(Function):
+    """y = x * keep / (1 - rate), keep a 0/1 mask drawn once;  dy/dx = keep / (1 - rate).
+
+    ``scale`` holds keep / (1 - rate), of the noise shape (broadcast against x).
+    """
+
+    def __init__(self, scale):
+        self.scale = scale
+
+    def forward(self, x):
+        return x * self.scale
+
+    def backward(self, gy):
+        return gy * self.scale
+
+
+def dropout(inputs, rate, noise_shape=None, seed=None):
+    """Zeros each element of ``inputs`` with probability ``rate`` and scales the rest by
+    1 / (1 - rate), so the expected value is unchanged ("inverted" dropout).
+
+    noise_shape: the shape of the mask, broadcast against ``inputs``; a None
+        entry takes the input's size (e.g. (None, 1, C) drops whole channels).
+    seed: None (the backend's seeded device generator), an int (the same mask
+        at every call, as Keras's stateless random ops), or a generator from
+        ``backend.make_device_rng``.
+    """
+    if not 0 <= rate <= 1:
+        raise ValueError(f"dropout expects 0 <= rate <= 1. Received: rate={rate}")
+    data = inputs.data if isinstance(inputs, Tensor) else inputs
+    if rate == 0:
+        return inputs if isinstance(inputs, Tensor) else Tensor(data)
+    shape = tuple(data.shape if noise_shape is None else (
+        n if n is not None else data.shape[i] for i, n in enumerate(noise_shape)))
+    xp = get_array_module(data)
+    if rate == 1:
+        return Dropout(xp.zeros(shape, dtype=data.dtype))(inputs)
+    keep_probability = 1.0 - rate
+    keep = _generator(seed).random(shape, dtype="float32") < keep_probability
+    return Dropout(keep.astype(data.dtype) * (1 / keep_probability))(inputs)
+
+
+def _generator(seed):
+    if seed is None:
+        return backend.device_rng()
+    if isinstance(seed, int):
+        return backend.make_device_rng(seed)
+    return seed

@@ -1,0 +1,67 @@
+"""SGD: gradient descent, with optional (Nesterov) momentum."""
+
+from .. import backend
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, Keras's formulation of momentum.
+
+    Without momentum: ``w -= learning_rate * g``.
+    With momentum, the velocity ``m`` holds the (negative) step:
+        m = momentum * m - learning_rate * g
+        w += m                                            (plain)
+        w += momentum * m - learning_rate * g             (nesterov=True)
+
+    Slots: one ``momentum`` per weight, only when momentum != 0.
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
+                 ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        super().__init__(
+            learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+            clipvalue=clipvalue, global_clipnorm=global_clipnorm, use_ema=use_ema,
+            ema_momentum=ema_momentum, ema_overwrite_frequency=ema_overwrite_frequency,
+            loss_scale_factor=loss_scale_factor,
+            gradient_accumulation_steps=gradient_accumulation_steps, name=name, **kwargs)
+        if isinstance(momentum, bool) or not 0 <= momentum <= 1:
+            raise ValueError(f"SGD: `momentum` must be a float between [0, 1]. "
+                             f"Received: momentum={momentum!r}")
+        self.momentum = momentum
+        self.nesterov = nesterov
+
+    def build(self, variables):
+        if self.built:
+            return
+        super().build(variables)
+        self.momentums = []
+        if self.momentum != 0:
+            self.momentums = self.add_optimizer_variables(variables, "momentum")
+
+    def update_step(self, gradient, variable, learning_rate):
+        xp = backend.get_array_module(variable.data)
+        cast = variable.dtype.type
+        lr = cast(learning_rate)
+        if self.momentum == 0:
+            for g, w, step in self._blocks(gradient, variable.data, work=1):
+                xp.multiply(g, lr, out=step)
+                w -= step  # w -= lr * g
+            return
+        momentum = cast(self.momentum)
+        velocity = self.momentums[self._get_variable_index(variable)].data
+        for g, w, m, scaled_gradient, step in self._blocks(gradient, variable.data, velocity,
+                                                           work=2):
+            xp.multiply(g, lr, out=scaled_gradient)
+            m *= momentum
+            m -= scaled_gradient  # m = momentum * m - lr * g
+            if self.nesterov:
+                xp.multiply(m, momentum, out=step)
+                step -= scaled_gradient
+                w += step  # w += momentum * m - lr * g
+            else:
+                w += m
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

@@ -1,0 +1,199 @@
+"""Drawing a directed graph of labelled boxes to a picture: graphviz if installed, else matplotlib.
+
+A graph is a list of ``Node(id, label, kind)`` and a list of ``(from_id,
+to_id)`` edges, in the direction data flows. The ``kind`` picks the look
+(``STYLES``). ``autograd.plot_graph`` draws computation graphs with it.
+"""
+
+import collections
+import math
+import os
+import shutil
+import subprocess
+
+from .plotting import new_figure, save_figure
+
+Node = collections.namedtuple("Node", ["id", "label", "kind"])
+
+# kind -> (shape, fill colour); the same look in both renderers.
+STYLES = {
+    "function": ("box", "#cfe2f3"),  # an operation
+    "parameter": ("ellipse", "#d9ead3"),  # a leaf that gets a gradient (a weight)
+    "input": ("ellipse", "#ffffff"),  # a leaf without gradient (data)
+    "tensor": ("ellipse", "#ffffff"),  # an intermediate result
+    "output": ("ellipse", "#fce5cd"),  # the tensor the graph was drawn for
+    "constant": ("ellipse", "#eeeeee"),  # a plain number or array passed to an op
+}
+DEFAULT_STYLE = ("box", "#ffffff")
+
+
+def render_graph(nodes, edges, to_file):
+    """Draws the graph to ``to_file`` (format from the extension, PNG by default).
+
+    Uses graphviz's ``dot`` when it is on the PATH (the best layouts), and a
+    layered matplotlib drawing otherwise, so it always works.
+    """
+    if shutil.which("dot"):
+        render_with_graphviz(nodes, edges, to_file)
+    else:
+        draw_with_matplotlib(nodes, edges, to_file)
+
+
+def to_dot(nodes, edges):
+    """The graph in graphviz's DOT language, top to bottom."""
+    lines = ["digraph G {", "  rankdir=TB;", '  node [fontname="Helvetica", fontsize=11];']
+    for node in nodes:
+        shape, fill = STYLES.get(node.kind, DEFAULT_STYLE)
+        lines.append(f'  "{node.id}" [label="{_dot_escape(node.label)}", shape={shape}, '
+                     f'style=filled, fillcolor="{fill}"];')
+    lines.extend(f'  "{source}" -> "{target}";' for source, target in edges)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _dot_escape(text):
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def render_with_graphviz(nodes, edges, to_file):
+    """Runs ``dot`` on ``to_dot(nodes, edges)``; RuntimeError with dot's message if it fails."""
+    file_format = os.path.splitext(os.fspath(to_file))[1][1:] or "png"
+    folder = os.path.dirname(os.fspath(to_file))
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    result = subprocess.run(
+        ["dot", f"-T{file_format}", "-o", os.fspath(to_file)],
+        input=to_dot(nodes, edges).encode(), capture_output=True, timeout=120, check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"graphviz's dot failed to draw {to_file}: "
+                           f"{result.stderr.decode(errors='replace').strip()}")
+
+
+def layout(nodes, edges):
+    """Where a layered drawing puts each node, and the path of each edge.
+
+    A node's row (y = -row) is the length of the longest path reaching it, so
+    every edge points down the page; a source (an input, a weight, a
+    constant) sits in the row just above its first consumer. An edge that
+    skips rows passes through a waypoint in each row it crosses, which takes
+    a slot there like a node, so the line never runs behind a box. Each node
+    sits near the mean x of its predecessors (a source: of its consumers),
+    which keeps chains straight and avoids most crossings.
+    Returns ``(where, paths)``: node id -> (x, y), and for each edge the list
+    of (x, y) points from its source to its target.
+    """
+    depth = _depths(nodes, edges)
+    rows = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for node in nodes:
+        rows[depth[node.id]].append(node.id)
+    routes = []
+    for index, (source, target) in enumerate(edges):
+        waypoints = [("waypoint", index, row) for row in range(depth[source] + 1, depth[target])]
+        for waypoint in waypoints:
+            rows[waypoint[2]].append(waypoint)
+        routes.append([source, *waypoints, target])
+    x = _place_in_rows(rows, routes)
+    where = {item: (x[item], -number) for number, row in enumerate(rows) for item in row}
+    return {node.id: where[node.id] for node in nodes}, [
+        [where[item] for item in route] for route in routes
+    ]
+
+
+def _place_in_rows(rows, routes):
+    """item -> x: each item as near as its row allows to the mean x of its predecessors.
+
+    Two sweeps down the rows: the first places sources (no predecessor) at
+    the end of their row; the second moves them above their consumers.
+    """
+    predecessors, successors = collections.defaultdict(list), collections.defaultdict(list)
+    for route in routes:
+        for before, after in zip(route, route[1:]):  # noqa: B905 (one shorter on purpose)
+            predecessors[after].append(before)
+            successors[before].append(after)
+    x = {}
+    for _ in range(2):
+        for row in rows:
+            desired = {}
+            for item in row:
+                neighbours = predecessors[item] or successors[item]
+                desired[item] = _mean([x[n] for n in neighbours if n in x])
+            x.update(_spread(row, desired))
+    return x
+
+
+def _spread(row, desired):
+    """x for each item of ``row``: in order of ``desired``, at least 1 apart, then shifted
+    so that on average they sit where desired (items with no wish, inf, go last)."""
+    row.sort(key=lambda item: desired[item])
+    xs = []
+    for item in row:
+        wish = desired[item]
+        if xs:
+            xs.append(max(wish, xs[-1] + 1) if math.isfinite(wish) else xs[-1] + 1)
+        else:
+            xs.append(wish if math.isfinite(wish) else 0.0)
+    misses = [desired[item] - at for item, at in zip(row, xs, strict=True)
+              if math.isfinite(desired[item])]
+    shift = _mean(misses) if misses else -_mean(xs)  # no wishes at all: centre on 0
+    return {item: at + shift for item, at in zip(row, xs, strict=True)}
+
+
+def _depths(nodes, edges):
+    """node id -> its row: longest path from a source, sources moved next to their use."""
+    predecessors = {node.id: [] for node in nodes}
+    successors = {node.id: [] for node in nodes}
+    for source, target in edges:
+        predecessors[target].append(source)
+        successors[source].append(target)
+    depth = {}
+    waiting = {node.id: len(predecessors[node.id]) for node in nodes}
+    ready = collections.deque(node.id for node in nodes if waiting[node.id] == 0)
+    while ready:  # Kahn's topological order: a node comes after all its predecessors
+        current = ready.popleft()
+        depth[current] = max((depth[p] + 1 for p in predecessors[current]), default=0)
+        for nxt in successors[current]:
+            waiting[nxt] -= 1
+            if waiting[nxt] == 0:
+                ready.append(nxt)
+    if len(depth) != len(nodes):
+        raise ValueError("layout: the graph has a cycle, so it cannot be drawn in rows.")
+    for node in nodes:
+        if not predecessors[node.id] and successors[node.id]:
+            depth[node.id] = min(depth[s] for s in successors[node.id]) - 1
+    return depth
+
+
+def _mean(values):
+    return sum(values) / len(values) if values else math.inf
+
+
+def draw_with_matplotlib(nodes, edges, to_file):
+    """A layered drawing (see ``layout``): boxes for nodes, arrows for edges."""
+    where, paths = layout(nodes, edges)
+    xs = [x for path in paths for x, _ in path] + [x for x, _ in where.values()]
+    left, right = min(xs, default=0) - 0.6, max(xs, default=0) + 0.6
+    bottom = min((y for _, y in where.values()), default=0) - 0.6
+    figure = new_figure(max(3.0, 1.6 * (right - left)), max(2.0, 0.9 * (0.6 - bottom)))
+    axes = figure.add_subplot(1, 1, 1)
+    for path in paths:
+        _draw_path(axes, path)
+    for node in nodes:
+        shape, fill = STYLES.get(node.kind, DEFAULT_STYLE)
+        boxstyle = "square,pad=0.4" if shape == "box" else "round,pad=0.4,rounding_size=0.6"
+        axes.text(*where[node.id], node.label, ha="center", va="center", fontsize=9, zorder=2,
+                  bbox={"boxstyle": boxstyle, "facecolor": fill, "edgecolor": "#333333"})
+    axes.set_xlim(left, right)
+    axes.set_ylim(bottom, 0.6)
+    axes.axis("off")
+    save_figure(figure, to_file)
+
+
+def _draw_path(axes, points):
+    """Line segments through ``points``, with an arrowhead on the last; clear of the boxes."""
+    last = len(points) - 2
+    for i in range(last + 1):
+        axes.annotate("", xy=points[i + 1], xytext=points[i], zorder=1, arrowprops={
+            "arrowstyle": "-|>" if i == last else "-", "color": "#555555",
+            "shrinkA": 14 if i == 0 else 0, "shrinkB": 14 if i == last else 0,
+        })

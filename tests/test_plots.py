@@ -1,0 +1,297 @@
+"""Pictures: plot_history, plot_predictions and autograd.plot_graph write real PNG files."""
+
+import os
+import struct
+import subprocess
+import sys
+import textwrap
+import zlib
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras import ops
+from minikeras.autograd import Tensor, plot_graph, trace_graph
+from minikeras.utils import graph_drawing, plot_history, plot_predictions
+from minikeras.utils.graph_drawing import Node, layout, to_dot
+from minikeras.utils.plotting import metric_panels
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(path):
+    """(width, height) of a PNG file, after checking it is one."""
+    with open(path, "rb") as file:
+        raw = file.read()
+    assert raw[:8] == PNG_SIGNATURE, f"{path} is not a PNG file"
+    assert raw[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", raw[16:24])
+    assert width > 0 and height > 0
+    return width, height
+
+
+# -- plot_history -------------------------------------------------------------------------
+
+HISTORY = {
+    "loss": [0.9, 0.5, 0.3],
+    "accuracy": [0.7, 0.85, 0.9],
+    "val_loss": [0.8, 0.6, 0.5],
+    "val_accuracy": [0.75, 0.8, 0.82],
+    "learning_rate": [0.001, 0.001, 0.0005],
+}
+
+
+class History:
+    """What fit() returns, as far as plot_history cares."""
+
+    def __init__(self, history):
+        self.history = history
+
+
+def test_metric_panels_pair_training_and_validation_loss_first():
+    assert metric_panels(HISTORY) == [
+        ("loss", ["loss", "val_loss"]),
+        ("accuracy", ["accuracy", "val_accuracy"]),
+        ("learning_rate", ["learning_rate"]),
+    ]
+    assert metric_panels(["val_auc", "auc"]) == [("auc", ["auc", "val_auc"])]
+
+
+@pytest.mark.parametrize("wrap", [History, dict])
+def test_plot_history_draws_each_pair_on_one_axes(tmp_path, wrap):
+    file = tmp_path / "curves" / "history.png"
+    figure = plot_history(wrap(HISTORY), to_file=file)
+    png_size(file)
+    loss_axes, accuracy_axes, rate_axes = figure.axes
+    assert loss_axes.get_title() == "loss"
+    assert [line.get_label() for line in loss_axes.get_lines()] == ["training", "validation"]
+    validation = accuracy_axes.get_lines()[1]
+    assert validation.get_xdata().tolist() == [1, 2, 3]  # epochs count from 1
+    assert validation.get_ydata().tolist() == HISTORY["val_accuracy"]
+    assert len(rate_axes.get_lines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("history", "error", "message"),
+    [({}, TypeError, "non-empty .history dict"), ([1, 2], TypeError, "got list"),
+     ({"loss": 0.5}, ValueError, r"history\['loss'\] should list one value per epoch")],
+)
+def test_plot_history_bad_input(tmp_path, history, error, message):
+    with pytest.raises(error, match=message):
+        plot_history(history, tmp_path / "h.png")
+    assert not (tmp_path / "h.png").exists()
+
+
+# -- plot_predictions --------------------------------------------------------------------
+
+
+class StandIn:
+    """A 'model' whose predict returns one-hot probabilities of fixed classes."""
+
+    def __init__(self, classes):
+        self.classes = np.asarray(classes)
+
+    def predict(self, x, verbose="auto"):
+        assert verbose == 0  # plots never print a progress bar
+        return np.eye(10, dtype=np.float32)[self.classes[: len(x)]]
+
+
+def title_colours(figure):
+    return [(ax.get_title(), ax.title.get_color()) for ax in figure.axes]
+
+
+def test_plot_predictions_marks_wrong_ones_in_red(tmp_path):
+    y = np.array([3, 1, 4, 1, 5, 9])
+    predicted = [3, 1, 4, 7, 5, 0]
+    x = np.random.default_rng(0).integers(0, 256, (6, 28, 28), dtype=np.uint8)
+    file = tmp_path / "predictions.png"
+    figure = plot_predictions(StandIn(predicted), x, y, to_file=file)
+    png_size(file)
+    assert title_colours(figure) == [
+        ("pred 3 / true 3", "black"), ("pred 1 / true 1", "black"), ("pred 4 / true 4", "black"),
+        ("pred 7 / true 1", "red"), ("pred 5 / true 5", "black"), ("pred 0 / true 9", "red"),
+    ]
+
+
+@pytest.mark.parametrize("shape", [(12, 784), (12, 28, 28, 1), (12, 28, 28, 3)])
+def test_plot_predictions_takes_model_input_shapes_and_one_hot_labels(tmp_path, shape):
+    x = np.random.default_rng(1).random(shape, dtype=np.float32)
+    y = keras.utils.to_categorical(np.arange(12) % 10, 10)
+    figure = plot_predictions(StandIn(np.arange(12) % 10), x, y, tmp_path / "p.png",
+                              num_images=9)
+    assert len(figure.axes) == 9
+    assert figure.axes[0].images[0].get_array().shape[:2] == (28, 28)
+    assert all(colour == "black" for _, colour in title_colours(figure))
+    png_size(tmp_path / "p.png")
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "message"),
+    [(np.zeros((4, 30)), np.zeros(4), "30 pixels as squares"),
+     (np.zeros((4, 5, 5, 2)), np.zeros(4), r"got \(4, 5, 5, 2\)"),
+     (np.zeros((4, 28, 28)), np.zeros(2), "x has 4 images but y only 2 labels")],
+)
+def test_plot_predictions_bad_input(tmp_path, x, y, message):
+    with pytest.raises(ValueError, match=message):
+        plot_predictions(StandIn([0] * 4), x, y, tmp_path / "p.png")
+
+
+# -- the computation graph ----------------------------------------------------------------
+
+
+def small_graph():
+    """loss = mean(relu(x @ w + b) * 2): an input, two weights, a constant, four ops."""
+    x = Tensor(np.ones((4, 3), np.float32), name="x")
+    w = keras.Variable(np.ones((3, 2), np.float32), name="w")
+    b = keras.Variable(np.zeros(2, np.float32), name="b")
+    return ops.mean(ops.relu(x @ w + b) * 2), (x, w, b)
+
+
+def named_edges(nodes, edges):
+    label = {node.id: node.label for node in nodes}
+    return sorted((label[a], label[b]) for a, b in edges)
+
+
+def test_trace_graph_lists_tensors_functions_and_data_flow():
+    loss, _ = small_graph()
+    nodes, edges = trace_graph(loss)
+    kinds = sorted((node.kind, node.label) for node in nodes)
+    assert kinds == sorted([
+        ("output", "scalar"), ("function", "Mean"), ("tensor", "(4, 2)"),
+        ("function", "Multiply"), ("constant", "2"), ("tensor", "(4, 2)"),
+        ("function", "ReLU"), ("tensor", "(4, 2)"), ("function", "Add"),
+        ("parameter", "b\n(2,)"), ("tensor", "(4, 2)"), ("function", "MatMul"),
+        ("input", "x\n(4, 3)"), ("parameter", "w\n(3, 2)"),
+    ])
+    assert named_edges(nodes, edges) == sorted([
+        ("x\n(4, 3)", "MatMul"), ("w\n(3, 2)", "MatMul"), ("MatMul", "(4, 2)"),
+        ("(4, 2)", "Add"), ("b\n(2,)", "Add"), ("Add", "(4, 2)"), ("(4, 2)", "ReLU"),
+        ("ReLU", "(4, 2)"), ("(4, 2)", "Multiply"), ("2", "Multiply"),
+        ("Multiply", "(4, 2)"), ("(4, 2)", "Mean"), ("Mean", "scalar"),
+    ])
+
+
+def test_a_tensor_used_twice_is_one_node_with_two_edges():
+    x = Tensor(np.ones(3), requires_grad=True)
+    nodes, edges = trace_graph(ops.sum(x * x))
+    [leaf] = [node for node in nodes if node.kind == "parameter"]
+    assert [target for source, target in edges if source == leaf.id] == ["n3", "n3"]
+    assert len(nodes) == 5  # sum, (3,), multiply, x, the output
+
+
+def test_trace_graph_of_a_leaf_is_one_node():
+    assert trace_graph(Tensor(np.ones(2))) == ([Node("n0", "(2,)", "input")], [])
+
+
+def test_a_graph_freed_by_backward_cannot_be_drawn(tmp_path):
+    _, (x, w, b) = small_graph()
+    hidden = x @ w + b
+    loss = ops.sum(hidden * hidden)
+    loss.backward(retain_graph=True)
+    # retain_graph keeps it: loss, Sum, product, Multiply, hidden, Add, x @ w, b, MatMul, x, w
+    assert len(trace_graph(loss)[0]) == 11
+    total = ops.sum(hidden)
+    total.backward()
+    with pytest.raises(RuntimeError, match="freed by backward.*retain_graph=True"):
+        plot_graph(loss, tmp_path / "g.png")
+
+
+def test_trace_graph_wants_a_tensor():
+    with pytest.raises(TypeError, match="expects a Tensor, got ndarray"):
+        trace_graph(np.ones(2))
+
+
+def test_layout_points_every_edge_down_one_row_at_a_time():
+    _, (x, w, b) = small_graph()
+    hidden = ops.relu(x @ w + b)
+    nodes, edges = trace_graph(ops.mean(ops.square(hidden) + hidden))  # a skip connection
+    where, paths = layout(nodes, edges)
+    for path in paths:
+        steps = [y1 - y2 for (_, y1), (_, y2) in zip(path, path[1:], strict=False)]
+        assert steps == [1] * len(steps) and steps
+    for node in nodes:  # no two boxes (or waypoints) share a place
+        others = [p for p in list(where.values()) + [q for path in paths for q in path[1:-1]]
+                  if p[1] == where[node.id][1] and p != where[node.id]]
+        assert all(abs(p[0] - where[node.id][0]) >= 1 - 1e-9 for p in others)
+    sources = {node.id for node in nodes} - {target for _, target in edges}
+    for source in sources:  # each source sits right above its consumer
+        consumer = next(target for s, target in edges if s == source)
+        assert where[source][1] - where[consumer][1] == 1
+
+
+def test_to_dot_writes_nodes_styles_and_edges():
+    nodes = [Node("n0", 'say "hi"\n(2,)', "parameter"), Node("n1", "Exp", "function")]
+    dot = to_dot(nodes, [("n0", "n1")])
+    assert dot.startswith("digraph G {") and dot.rstrip().endswith("}")
+    assert '"n0" [label="say \\"hi\\"\\n(2,)", shape=ellipse, style=filled' in dot
+    assert '"n1" [label="Exp", shape=box' in dot
+    assert '"n0" -> "n1";' in dot
+
+
+def test_plot_graph_without_graphviz_uses_matplotlib(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` to be found
+    loss, _ = small_graph()
+    plot_graph(loss, tmp_path / "graph.png")
+    width, height = png_size(tmp_path / "graph.png")
+    assert height > width  # rows of the graph go down the page
+
+
+def one_pixel_png():
+    """The smallest valid PNG: a 1x1 grayscale image."""
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # 1x1, 8-bit grey
+    return (PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+            + chunk(b"IEND", b""))
+
+
+def fake_dot(folder, exit_code=0):
+    """A `dot` stand-in: saves the DOT text it is given and writes a 1x1 PNG to -o."""
+    (folder / "pixel.png").write_bytes(one_pixel_png())
+    script = folder / "dot"
+    script.write_text(f"#!{sys.executable}\n" + textwrap.dedent(f"""\
+        import shutil, sys
+        with open({str(folder / "received.dot")!r}, "w") as file:
+            file.write(sys.stdin.read())
+        if {exit_code}:
+            sys.exit("Error: syntax error in line 1")
+        assert sys.argv[1:3] == ["-Tpng", "-o"], sys.argv
+        shutil.copy({str(folder / "pixel.png")!r}, sys.argv[3])
+        """))
+    script.chmod(0o755)
+
+
+def test_plot_graph_with_graphviz_hands_it_the_dot_source(tmp_path, monkeypatch):
+    fake_dot(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    loss, _ = small_graph()
+    plot_graph(loss, tmp_path / "out" / "graph.png")
+    assert png_size(tmp_path / "out" / "graph.png") == (1, 1)
+    assert (tmp_path / "received.dot").read_text() == to_dot(*trace_graph(loss))
+
+
+def test_graphviz_failure_is_reported(tmp_path, monkeypatch):
+    fake_dot(tmp_path, exit_code=1)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="dot failed .*syntax error"):
+        graph_drawing.render_graph([Node("a", "A", "tensor")], [], tmp_path / "g.png")
+
+
+# -- matplotlib is optional ----------------------------------------------------------------
+
+
+def test_minikeras_imports_without_loading_matplotlib():
+    code = "import sys, minikeras; print('matplotlib' in sys.modules)"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_missing_matplotlib_says_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import fails
+    with pytest.raises(ImportError, match="pip install matplotlib"):
+        plot_history(HISTORY, tmp_path / "h.png")
