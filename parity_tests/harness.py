@@ -7,12 +7,29 @@ random upstream gradient, against the tolerances below. Each comparison is
 also recorded, so ``python -m parity_tests.report`` can list the errors seen.
 """
 
+import contextlib
 import os
+
+import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+
+@contextlib.contextmanager
+def _silent_stderr():
+    """Discards what C++ code prints on file descriptor 2 (TensorFlow's start-up banner)."""
+    saved = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+with _silent_stderr():
+    import tensorflow as tf
 
 import minikeras as mk  # noqa: E402
 from minikeras.autograd import Tensor  # noqa: E402

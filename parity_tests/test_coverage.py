@@ -22,7 +22,6 @@ EXEMPT = {
     "deserialize": "a registry function, tested in tests/ and by the saving round trips",
     "register": "a registry decorator, tested in tests/",
     "compute_fans": "a helper of the variance-scaling initializers, which are compared",
-    "truncated_normal": "a helper of the truncated-normal initializers, which are compared",
 }
 
 
