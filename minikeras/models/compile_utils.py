@@ -13,6 +13,8 @@ targets and predictions, as Keras's compile_utils decides:
 - otherwise: categorical (one-hot targets).
 """
 
+from .. import losses as losses_module
+from .. import metrics as metrics_module
 from ..utils import tree
 
 
@@ -89,9 +91,7 @@ def get_loss(identifier, y_true, y_pred):
         identifier = ("binary_crossentropy" if binary else
                       "sparse_categorical_crossentropy" if sparse else
                       "categorical_crossentropy")
-    from .. import losses
-
-    return losses.get(identifier)
+    return losses_module.get(identifier)
 
 
 _BY_SHAPE = {
@@ -105,8 +105,6 @@ _ALIASES = {"accuracy": "accuracy", "acc": "accuracy", "crossentropy": "crossent
 
 def get_metric(identifier, y_true, y_pred):
     """The Metric for one output, named as Keras names it in the logs."""
-    from .. import metrics as metrics_module
-
     if identifier is None:
         raise ValueError("Expected a metric, received None.")
     kind = _ALIASES.get(str(identifier).lower()) if isinstance(identifier, str) else None
@@ -171,8 +169,6 @@ class CompileLoss:
             order = list(self._user_loss)  # Keras keeps the loss dict's order here
             self._entries.sort(key=lambda entry: order.index(entry[3]))
         if len(self._entries) > 1:
-            from .. import metrics as metrics_module
-
             self.metrics = [metrics_module.Mean(name=f"{name}_loss")
                             for _, _, _, name in self._entries]
         self._names = names

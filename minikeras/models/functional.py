@@ -7,6 +7,7 @@ the model in minikeras and in Keras.
 """
 
 from ..layers.keras_tensor import KerasTensor
+from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from ..utils import tree
 from .model import Model
 
@@ -24,8 +25,6 @@ class Functional(Model):
 
     def get_config(self):
         """Keras's functional config: layers with their inbound nodes, input and output layers."""
-        from ..saving.serialization import serialize_keras_object
-
         graph = self._graph
         layers = []
         for layer in graph.layers:
@@ -65,8 +64,6 @@ def _serialize_node(node, graph):
                                "keras_history": _history(value, graph)}}
         return value
 
-    from ..saving.serialization import serialize_keras_object
-
     args, kwargs = tree.map_structure(serialize, (list(node.call_args), dict(node.call_kwargs)))
     return {"args": serialize_keras_object(args), "kwargs": serialize_keras_object(kwargs)}
 
@@ -77,8 +74,6 @@ def functional_from_config(cls, config, custom_objects=None):
     Layers are created first; their calls are then replayed on the tensors
     they received, in passes, until every call's inputs exist.
     """
-    from ..saving.serialization import deserialize_keras_object
-
     created = {}
     pending = {}
     for layer_data in config["layers"]:

@@ -18,6 +18,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Tensor, no_grad
 from ..layers.layer import Layer
+from ..saving import load_weights, save_model, save_weights, serialize_keras_object
 from ..utils import tree
 from .graph import Graph
 from .trainer import Trainer
@@ -255,26 +256,18 @@ class Model(Trainer, Layer):
 
     def to_json(self, **kwargs):
         """The model's architecture as a JSON string (``keras.models.model_from_json`` reads it)."""
-        from ..saving import serialize_keras_object
-
         return json.dumps(serialize_keras_object(self), **kwargs)
 
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Saves architecture, weights and optimizer state as a Keras ``.keras`` file."""
-        from ..saving import save_model
-
         save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):
         """Saves the weights (and optimizer state) to a Keras ``.weights.h5`` file."""
-        from ..saving import save_weights
-
         save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Loads weights saved by ``save_weights`` (or from a ``.keras`` file)."""
-        from ..saving import load_weights
-
         load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
 

@@ -3,6 +3,7 @@
 from ..layers.input_layer import InputLayer
 from ..layers.keras_tensor import KerasTensor
 from ..layers.layer import Layer
+from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from .graph import Graph
 from .model import Model
 
@@ -131,8 +132,6 @@ class Sequential(Model):
         return list(layers)
 
     def get_config(self):
-        from ..saving.serialization import serialize_keras_object
-
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
                   "layers": [serialize_keras_object(layer) for layer in self._layers]}
         if self._graph is not None:
@@ -146,8 +145,6 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..saving.serialization import deserialize_keras_object
-
         if "layers" not in config:
             raise ValueError("A Sequential model config must hold a 'layers' list. "
                              f"Received: config={config}")

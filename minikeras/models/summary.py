@@ -12,6 +12,8 @@ import shutil
 import numpy as np
 
 from ..layers.input_layer import InputLayer
+from ..utils import tree
+from .sequential import Sequential
 
 # rich's HEAVY_HEAD box: top, header row, header rule, body rows, row rule, bottom.
 _TOP, _HEAD, _HEAD_RULE, _ROW, _ROW_RULE, _BOTTOM = "┏━┳┓", "┃ ┃┃", "┡━╇┩", "│ ││", "├─┼┤", "└─┴┘"
@@ -51,8 +53,6 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
 def summary_text(model, line_length=None, positions=None, expand_nested=False,
                  show_trainable=False, layer_range=None):
     graph = getattr(model, "_graph", None)
-    from .sequential import Sequential
-
     if graph is None or isinstance(model, Sequential):
         sequential_like, layers = True, model.layers
     else:
@@ -133,8 +133,6 @@ def _output_shape(layer):
         return _format_shape(layer.batch_shape)
     if layer._build_input_shape is None:
         return "?"
-    from ..utils import tree
-
     shapes = layer.compute_output_shape(layer._build_input_shape)
     flat = [shapes] if tree.is_shape(shapes) else tree.flatten(
         tree.map_shapes(lambda s: [s], shapes))

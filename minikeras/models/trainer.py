@@ -20,11 +20,14 @@ import warnings
 
 import numpy as np
 
-from .. import backend
+from .. import backend, optimizers
+from .. import metrics as metrics_module
 from ..autograd import Tensor, no_grad
+from ..callbacks import CallbackList
+from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from ..utils import tree
 from . import data_adapters
-from .compile_utils import CompileLoss, CompileMetrics
+from .compile_utils import CompileLoss, CompileMetrics, flatten_targets
 
 
 class Trainer:
@@ -58,9 +61,6 @@ class Trainer:
         run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted
             for Keras compatibility; minikeras always runs eagerly, one step at a time.
         """
-        from .. import metrics as metrics_module
-        from .. import optimizers
-
         self.optimizer = optimizers.get(optimizer)
         output_names = getattr(self, "output_names", None)
         self._compile_loss = (CompileLoss(loss, loss_weights, output_names)
@@ -241,8 +241,6 @@ class Trainer:
         return data_adapters.EpochIterator(data, steps)
 
     def _callback_list(self, callbacks, verbose, epochs, steps, add_history=False):
-        from ..callbacks import CallbackList
-
         if isinstance(callbacks, CallbackList):
             return callbacks
         return CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0,
@@ -350,8 +348,6 @@ class Trainer:
             if isinstance(self._graph.outputs_struct, dict):
                 names = sorted(self._graph.outputs_struct)
             try:
-                from .compile_utils import flatten_targets
-
                 flatten_targets(data.y, names)
             except ValueError as error:
                 raise ValueError(f"{method}: {error}") from None
@@ -374,14 +370,10 @@ class Trainer:
         """What ``compile`` was given, serialized as Keras writes it in a ``.keras`` file."""
         if not self.compiled or self._compile_config is None:
             return None
-        from ..saving.serialization import serialize_keras_object
-
         return serialize_keras_object(self._compile_config)
 
     def compile_from_config(self, config):
         """Compiles the model from ``get_compile_config()``'s output (when loading)."""
-        from ..saving.serialization import deserialize_keras_object
-
         config = deserialize_keras_object(config)
         self.compile(**{k: v for k, v in config.items() if k in (
             "optimizer", "loss", "loss_weights", "metrics", "weighted_metrics")})

@@ -301,7 +301,7 @@ def _unique(name, used):
 
 def _children(obj):
     """(name, value) pairs Keras visits: a graph model's layers first, then attributes."""
-    from ..models.model import Model
+    from ..models.model import Model  # models import this module: no cycle here
 
     if isinstance(obj, Model) and obj._graph is not None:
         yield "layers", obj.layers

@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 
+from ..layers.layer import Layer
 from . import object_registration
 
 # minikeras packages whose public classes and functions Keras has under "keras.<name>".
@@ -80,8 +81,6 @@ def _serialize_function(fn):
 
 
 def _serialize_instance(obj):
-    from ..layers.layer import Layer
-
     cls = type(obj)
     if not hasattr(obj, "get_config"):
         raise TypeError(f"Cannot serialize {obj!r} of type {cls.__name__}: to be serializable, "
@@ -104,7 +103,7 @@ def _serialize_instance(obj):
 
 def _class_location(cls):
     """(module, registered_name) as Keras writes them for ``cls``."""
-    from ..models.functional import Functional
+    from ..models.functional import Functional  # models import this module: no cycle here
 
     if cls is Functional:
         return "keras.src.models.functional", "Functional"
