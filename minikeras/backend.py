@@ -28,6 +28,7 @@ class _Active:
     floatx = "float32"
     epsilon = 1e-7
     seed = None
+    stream = ()
     host_rng = np.random.default_rng()
     device_rng = host_rng
 
@@ -167,6 +168,27 @@ def _seed_generators(seed):
     host_seed, device_seed = (int(s) for s in sequence.generate_state(2))
     _Active.host_rng = np.random.default_rng(host_seed)
     _Active.device_rng = make_device_rng(device_seed)
+
+
+def seed_stream(*key):
+    """Restarts the random streams at a point named by ``key`` (non-negative ints).
+
+    fit calls it at the start of each epoch with (epoch, updates done so far):
+    with a seed set, the host and device generators restart from (seed, *key),
+    and layers with their own seed (Dropout(seed=...)) restart theirs from
+    ``stream()``. What an epoch draws -- its shuffling, its dropout masks --
+    then depends only on the seed, the epoch and the updates before it, so
+    training resumed from a checkpoint draws exactly what an uninterrupted run
+    draws. Without a seed the generators go on unseeded.
+    """
+    _Active.stream = tuple(int(k) for k in key)
+    if _Active.seed is not None:
+        _seed_generators([_Active.seed, *_Active.stream])
+
+
+def stream():
+    """The key of the last ``seed_stream`` call: () before any."""
+    return _Active.stream
 
 
 def host_rng():

@@ -1,5 +1,7 @@
 """Dropout: zeros random inputs in training, a regularizer against co-adaptation."""
 
+import numpy as np
+
 from .. import backend, ops
 from .input_spec import InputSpec
 from .layer import Layer
@@ -12,8 +14,9 @@ class Dropout(Layer):
     noise_shape: the shape of the mask, broadcast against the inputs (None
         entries take the input's size), e.g. (batch, 1, features).
     seed: an int gives the layer its own seeded generator, so its masks repeat
-        run after run; None draws from the backend's generator (seeded by
-        ``utils.set_random_seed``).
+        run after run (in fit it restarts each epoch from the seed and
+        ``backend.stream()``, so resumed training repeats them too); None draws
+        from the backend's generator (seeded by ``utils.set_random_seed``).
     """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
@@ -27,7 +30,7 @@ class Dropout(Layer):
                 raise ValueError(f"Dropout: `noise_shape` must hold positive ints or None. "
                                  f"Received: noise_shape={noise_shape}")
         self.rate, self.noise_shape, self.seed = rate, noise_shape, seed
-        self._generator = None
+        self._generator, self._generator_stream = None, None
         self.input_spec = InputSpec(min_ndim=1 if noise_shape is None else len(noise_shape))
         self.built = True
 
@@ -35,8 +38,10 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             return inputs
         self._check_noise_shape(inputs.shape)
-        if self.seed is not None and self._generator is None:
-            self._generator = backend.make_device_rng(self.seed)
+        if self.seed is not None and self._generator_stream != backend.stream():
+            self._generator_stream = backend.stream()
+            self._generator = backend.make_device_rng(
+                _derived_seed(self.seed, self._generator_stream))
         return ops.dropout(inputs, self.rate, noise_shape=self.noise_shape, seed=self._generator)
 
     def _check_noise_shape(self, shape):
@@ -51,3 +56,10 @@ class Dropout(Layer):
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed,
                 "noise_shape": self.noise_shape}
+
+
+def _derived_seed(seed, stream):
+    """One int from the layer's seed and the stream key: the seed itself before any stream."""
+    if not stream:
+        return seed
+    return int(np.random.SeedSequence([seed, *stream]).generate_state(1)[0])

@@ -183,8 +183,8 @@ class Layer:
     def set_weights(self, weights):
         """Sets the weights from NumPy arrays given in the order of ``weights``.
 
-        Every shape is checked before any weight changes, so a mismatch leaves
-        the layer as it was.
+        Every shape and dtype is checked before any weight changes, so a mismatch
+        leaves the layer as it was.
         """
         own = self.weights
         if len(weights) != len(own):
@@ -192,14 +192,17 @@ class Layer:
                 f'Layer "{self.name}" expects {len(own)} weights, but set_weights() received '
                 f"{len(weights)}. Expected shapes: {[tuple(w.shape) for w in own]}."
             )
-        for variable, value in zip(own, weights, strict=True):
-            if tuple(np.shape(value)) != tuple(variable.shape):
-                raise ValueError(
-                    f'Layer "{self.name}" weight {variable.path!r} has shape '
-                    f"{tuple(variable.shape)}, but set_weights() received shape "
-                    f"{tuple(np.shape(value))}."
-                )
-        for variable, value in zip(own, weights, strict=True):
+        values = [value if backend.is_array(value) else np.asarray(value) for value in weights]
+        for variable, value in zip(own, values, strict=True):
+            owner = variable.path.rpartition("/")[0] or self.name
+            where = f'weight {variable.path!r} (layer "{owner}")'
+            if tuple(value.shape) != tuple(variable.shape):
+                raise ValueError(f"{where} has shape {tuple(variable.shape)}, but set_weights() "
+                                 f"received shape {tuple(value.shape)}.")
+            if value.dtype.kind not in "fiub":
+                raise TypeError(f"{where} needs numbers, but set_weights() received dtype "
+                                f"{value.dtype}.")
+        for variable, value in zip(own, values, strict=True):
             variable.assign(value)
 
     def count_params(self):
