@@ -248,7 +248,9 @@ class CompileLoss:
         flat_true = flatten_targets(y_true, self._names)
         flat_weights = _flatten_sample_weight(sample_weight, self._names)
         total = None
-        for position, (index, loss_fn, weight, _) in enumerate(self.entries):
+        for position, (index, loss_fn, weight, name) in enumerate(self.entries):
+            if flat_true[index] is None:
+                raise ValueError(f"Output '{name}' has a loss but no target in `y`.")
             value = loss_fn(flat_true[index], flat_pred[index],
                             sample_weight=flat_weights[index])
             if self.metrics:

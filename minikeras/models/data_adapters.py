@@ -274,13 +274,17 @@ def get_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, clas
              steps=None, method="fit"):
     """The right adapter for ``x``: ArrayData for arrays, GeneratorData for generators."""
     check_steps(steps, "steps_per_epoch" if method == "fit" else "steps")
-    if shuffle not in (True, False, "batch"):
+    if not (isinstance(shuffle, (bool, np.bool_)) or (
+            isinstance(shuffle, str) and shuffle == "batch")):
         raise ValueError(f"`shuffle` must be True, False or 'batch', got {shuffle!r}.")
     if is_array_data(x):
-        if batch_size is None:
-            batch_size = int(math.ceil(_count(x) / steps)) if steps else 32
-        check_batch_size(batch_size)
-        return ArrayData(x, y, sample_weight, batch_size, shuffle, class_weight, method)
+        if batch_size is not None:
+            check_batch_size(batch_size)
+        data = ArrayData(x, y, sample_weight, batch_size or 32, shuffle, class_weight, method)
+        if batch_size is None and steps:  # the data in ``steps`` batches
+            data.batch_size = math.ceil(data.num_samples / steps)
+            data.num_batches = math.ceil(data.num_samples / data.batch_size)
+        return data
     if y is not None or sample_weight is not None:
         raise ValueError(
             f"{method}: when `x` is a generator or an iterable of batches, `y` and "
@@ -290,10 +294,6 @@ def get_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, clas
         raise TypeError(f"{method}: unrecognized data type x={x!r} "
                         f"(of type {type(x).__name__}). Pass arrays or a generator of batches.")
     return GeneratorData(x, class_weight)
-
-
-def _count(x):
-    return len(tree.flatten(to_host_arrays(x, "x"))[0])
 
 
 def check_steps(steps, argument):

@@ -209,13 +209,20 @@ class Trainer:
         _check_epochs(epochs, initial_epoch)
         _check_verbose(verbose)
         _check_validation_freq(validation_freq)
+        _check_validation_split(validation_split)
+        if validation_data is not None and not isinstance(validation_data, (tuple, list)) and (
+                data_adapters.is_array_data(validation_data)):
+            raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
+                             "(x_val, y_val, val_sample_weight), or a generator of such batches; "
+                             f"got {type(validation_data).__name__}.")
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_adapters.split_off_validation(
                 x, y, sample_weight, validation_split)
         epochs_data = self._epoch_iterator("fit", x, y, sample_weight, batch_size,
                                            steps_per_epoch, shuffle, class_weight)
-        validation = self._validation_iterator(validation_data, validation_batch_size or
-                                               batch_size, validation_steps)
+        validation = self._validation_iterator(
+            validation_data, batch_size if validation_batch_size is None else validation_batch_size,
+            validation_steps)
         callbacks = self._callback_list(callbacks, verbose, epochs, epochs_data.num_batches,
                                         add_history=True)
         self.stop_training = False
@@ -311,6 +318,7 @@ class Trainer:
         """
         self._assert_compiled("evaluate")
         _check_verbose(verbose)
+        _check_flag("return_dict", return_dict)
         iterator = self._epoch_iterator("evaluate", x, y, sample_weight, batch_size, steps)
         callbacks = self._callback_list(callbacks, verbose, 1, iterator.num_batches)
         logs = self._run_evaluation(iterator, callbacks)
@@ -354,6 +362,7 @@ class Trainer:
                        return_dict=False):
         """One gradient step on one batch; the loss and metrics on it (list, scalar or dict)."""
         self._assert_compiled("train_on_batch")
+        _check_flag("return_dict", return_dict)
         batch = self._single_batch(x, y, sample_weight, class_weight, "train_on_batch")
         self.reset_metrics()
         self._step_weights = None
@@ -363,6 +372,7 @@ class Trainer:
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss and metrics on one batch (list, scalar or dict)."""
         self._assert_compiled("test_on_batch")
+        _check_flag("return_dict", return_dict)
         batch = self._single_batch(x, y, sample_weight, None, "test_on_batch")
         self.reset_metrics()
         logs = _pythonify(self.test_step(batch))
@@ -573,8 +583,21 @@ def _check_epochs(epochs, initial_epoch):
 
 
 def _check_verbose(verbose):
-    if verbose not in ("auto", 0, 1, 2):
+    if not (verbose == "auto" if isinstance(verbose, str) else isinstance(
+            verbose, (int, np.integer)) and verbose in (0, 1, 2)):
         raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, got {verbose!r}.")
+
+
+def _check_flag(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"`{name}` must be True or False, got {value!r}.")
+
+
+def _check_validation_split(validation_split):
+    if isinstance(validation_split, bool) or not isinstance(
+            validation_split, (int, float, np.floating)) or not 0 <= validation_split < 1:
+        raise ValueError("`validation_split` must be between 0 and 1 (a fraction of the "
+                         f"samples), got {validation_split!r}.")
 
 
 def _check_validation_freq(validation_freq):
