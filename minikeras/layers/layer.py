@@ -315,8 +315,10 @@ class Layer:
         any other layer, including users' own. The batch size stays None.
         """
         def zeros(shape):
-            return Tensor(backend.to_device(
-                np.zeros([1 if d is None else d for d in shape], dtype=self.dtype)))
+            shape = [1 if d is None else d for d in shape]
+            backend.check_allocation(shape, self.dtype, f'The dry run of layer "{self.name}"',
+                                     persistent=False)
+            return Tensor(backend.to_device(np.zeros(shape, dtype=self.dtype)))
 
         with no_grad():
             outputs = self(tree.map_shapes(zeros, input_shape), training=False)

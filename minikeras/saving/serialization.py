@@ -192,10 +192,11 @@ _NOT_SPECIAL = object()
 
 def _deserialize_special(config):
     class_name, inner = config["class_name"], config["config"]
-    if class_name == "__numpy__":
-        return np.array(inner["value"], dtype=inner["dtype"])
-    if class_name == "__tensor__":
-        return np.array(inner["value"], dtype=inner["dtype"])
+    if class_name in ("__numpy__", "__tensor__"):
+        dtype = np.dtype(inner["dtype"])
+        if dtype.kind not in "biufc":  # no objects, no giant void or string items
+            raise ValueError(f"A stored array must hold numbers; its dtype is {dtype}.")
+        return np.array(inner["value"], dtype=dtype)
     if class_name == "__bytes__":
         return inner["value"].encode("utf-8")
     if class_name == "__ellipsis__":
