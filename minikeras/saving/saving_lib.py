@@ -225,6 +225,19 @@ def atomic_write(filepath, write):
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder):
+    """Makes the rename durable: after a power cut the folder names the new file."""
+    if not hasattr(os, "O_DIRECTORY"):  # Windows: no directory handles to sync
+        return
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with contextlib.suppress(OSError):  # some file systems cannot sync a directory
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _file_mode(filepath):
