@@ -177,3 +177,13 @@ def test_outputs_of_exactly_0_and_1_never_give_nan(loss):
     assert all(math.isfinite(v) for v in logs.values()), logs
     model.fit(X_HUGE, targets, epochs=2, verbose=0)
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
+
+
+def test_early_stopping_says_why_in_the_history():
+    x, y = regression_data()
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(learning_rate=0.0), "mse")  # the loss never improves
+    history = model.fit(x, y, epochs=10, verbose=0, shuffle=False,
+                        callbacks=[callbacks.EarlyStopping("loss", patience=2)])
+    assert len(history.epoch) == 3
+    assert history.stop_reason.startswith("EarlyStopping: `loss` did not improve for 2 epoch(s)")
