@@ -259,6 +259,7 @@ def test_set_weights_names_the_layer_and_both_shapes(trained):
                    r"received dtype <U1")
 
 
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
 def test_load_weights_names_the_layer_and_both_shapes(trained, tmp_path):
     model, _, _ = trained
     other = keras.Sequential([keras.Input(shape=(FEATURES,)), keras.layers.Dense(9),

@@ -220,6 +220,7 @@ REPLACEMENTS = {
 }
 
 
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
 @given(data=st.data())
 def test_weights_declaring_absurd_arrays_are_value_errors(saved, tmp_path_factory, data):
     valid, valid_h5, model = saved.keras_file, saved.weights_file, saved.model

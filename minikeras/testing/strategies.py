@@ -124,7 +124,8 @@ def any_arrays(max_dims=5, max_side=4, dtypes=WRONG_DTYPES):
             return np.full(shape, None, dtype=object)
         if dtype == "str":
             return np.full(shape, "a")
-        return np.full(shape, fill).astype(dtype)
+        with np.errstate(invalid="ignore"):  # NaN and Inf cast to integers: any value will do
+            return np.full(shape, fill).astype(dtype)
 
     return st.builds(build, hnp.array_shapes(min_dims=0, max_dims=max_dims, min_side=0,
                                              max_side=max_side),
