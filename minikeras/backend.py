@@ -13,6 +13,7 @@ The backend is chosen by the ``MINIKERAS_BACKEND`` environment variable
 """
 
 import contextlib
+import math
 import os
 
 import numpy as np
@@ -28,6 +29,8 @@ class _Active:
     floatx = "float32"
     epsilon = 1e-7
     seed = None
+    stream = ()
+    allocation_budget = None  # bytes still allowed while loading a file, or None
     host_rng = np.random.default_rng()
     device_rng = host_rng
 
@@ -169,6 +172,27 @@ def _seed_generators(seed):
     _Active.device_rng = make_device_rng(device_seed)
 
 
+def seed_stream(*key):
+    """Restarts the random streams at a point named by ``key`` (non-negative ints).
+
+    fit calls it at the start of each epoch with (epoch, updates done so far):
+    with a seed set, the host and device generators restart from (seed, *key),
+    and layers with their own seed (Dropout(seed=...)) restart theirs from
+    ``stream()``. What an epoch draws -- its shuffling, its dropout masks --
+    then depends only on the seed, the epoch and the updates before it, so
+    training resumed from a checkpoint draws exactly what an uninterrupted run
+    draws. Without a seed the generators go on unseeded.
+    """
+    _Active.stream = tuple(int(k) for k in key)
+    if _Active.seed is not None:
+        _seed_generators([_Active.seed, *_Active.stream])
+
+
+def stream():
+    """The key of the last ``seed_stream`` call: () before any."""
+    return _Active.stream
+
+
 def host_rng():
     """The seeded NumPy generator that initializers draw from."""
     return _Active.host_rng
@@ -182,6 +206,39 @@ def device_rng():
 def make_device_rng(seed):
     """A new generator on the active device, seeded with ``seed`` (an int or None)."""
     return _Active.xp.random.default_rng(seed)
+
+
+@contextlib.contextmanager
+def allocation_budget(num_bytes):
+    """Within the block, ``check_allocation`` refuses arrays beyond ``num_bytes`` in all.
+
+    Loading a file builds a model from its config before reading its weights;
+    the loaders set a budget proportional to the size of the file, so a config
+    that declares a huge layer (Dense(units=10**9)) is a ValueError, not a
+    multi-GB allocation.
+    """
+    outer = _Active.allocation_budget
+    _Active.allocation_budget = num_bytes
+    try:
+        yield
+    finally:
+        _Active.allocation_budget = outer
+
+
+def check_allocation(shape, dtype, what, persistent=True):
+    """Raises ValueError if an array of ``shape`` and ``dtype`` exceeds the allocation budget
+    (none outside ``allocation_budget``); ``persistent`` ones (weights) use it up."""
+    budget = _Active.allocation_budget
+    if budget is None or not all(isinstance(d, int) for d in shape):
+        return
+    size = math.prod(shape) * np.dtype(dtype).itemsize
+    if size > budget:
+        raise ValueError(
+            f"{what} of shape {tuple(shape)} would take {size:,} bytes, more than the file being "
+            f"loaded can justify ({budget:,} bytes left): the file is damaged or misleading."
+        )
+    if persistent:
+        _Active.allocation_budget = budget - size
 
 
 _uids = {}

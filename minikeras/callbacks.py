@@ -206,16 +206,20 @@ class CallbackList(Callback):
 class History(Callback):
     """Records each epoch's logs: ``history.history["loss"]`` is the list of epoch losses.
 
-    ``model.fit`` adds one and returns it.
+    ``model.fit`` adds one and returns it. ``stop_reason`` is None when fit ran
+    every epoch, or a sentence from the callback that stopped it early
+    (TerminateOnNaN, EarlyStopping) saying why.
     """
 
     def __init__(self):
         super().__init__()
         self.history = {}
         self.epoch = []
+        self.stop_reason = None
 
     def on_train_begin(self, logs=None):
         self.epoch = []
+        self.stop_reason = None
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
@@ -415,6 +419,9 @@ class EarlyStopping(MonitorCallback):
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
+            _record_stop_reason(self.model, f"EarlyStopping: `{self.monitor}` did not improve "
+                                f"for {self.wait} epoch(s) (best {self.best} at epoch "
+                                f"{self.best_epoch + 1}); stopped after epoch {epoch + 1}.")
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
@@ -695,20 +702,47 @@ class CSVLogger(Callback):
 
 
 class TerminateOnNaN(Callback):
-    """Stops training when the loss becomes NaN or infinite (or raises, with raise_error)."""
+    """Stops training at the first NaN or infinite loss (or raises, with raise_error).
+
+    Unlike tf.keras, the update of that step is not applied: with this callback
+    present, fit checks the loss and the gradients before each update and skips
+    one that is not finite, so training ends with the weights of the last
+    finite step, not NaN ones. (A step whose loss is finite but whose
+    gradients overflow stops training too.) ``model.history.stop_reason`` says
+    where it stopped; the epoch's logs show the non-finite loss.
+    Without this callback, fit does no such check and costs nothing more.
+    """
 
     def __init__(self, raise_error=False):
         super().__init__()
         self.raise_error = raise_error
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
 
     def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
-        if loss is not None and (math.isnan(loss) or math.isinf(loss)):
-            if self.raise_error:
-                raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: "
-                                   f"{loss}. Terminating training immediately.")
-            print(f"Batch {batch}: Invalid loss, terminating training")
-            self.model.stop_training = True
+        bad_loss = loss is not None and (math.isnan(loss) or math.isinf(loss))
+        if not (bad_loss or getattr(self.model, "skipped_non_finite_update", False)):
+            return
+        what = f"loss {loss}" if bad_loss else "gradients (with a finite loss)"
+        reason = (f"TerminateOnNaN: non-finite {what} at epoch {self._epoch + 1}, batch "
+                  f"{batch}; that step's update was not applied, so the weights are those "
+                  "of the last finite step.")
+        _record_stop_reason(self.model, reason)
+        if self.raise_error:
+            raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: "
+                               f"{loss}. Terminating training immediately. ({reason})")
+        print(f"Batch {batch}: Invalid loss, terminating training")
+        self.model.stop_training = True
+
+
+def _record_stop_reason(model, reason):
+    """Writes why training stopped early into the model's History, if it has one."""
+    history = getattr(model, "history", None)
+    if isinstance(history, History):
+        history.stop_reason = reason
 
 
 class LambdaCallback(Callback):

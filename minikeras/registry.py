@@ -39,7 +39,7 @@ class Registry:
         """The object registered under ``name``; a ValueError listing close matches otherwise."""
         try:
             return self._objects[name]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: an unhashable identifier, such as a list
             raise ValueError(self.unknown_message(name)) from None
 
     def unknown_message(self, name):
@@ -48,7 +48,20 @@ class Registry:
         return f"Unknown {self.kind}: {name!r}.{hint} Known: {', '.join(sorted(self._objects))}."
 
     def __contains__(self, name):
-        return name in self._objects
+        try:
+            return name in self._objects
+        except TypeError:
+            return False
+
+    def class_of_config(self, config, custom_objects=None):
+        """The class a serialized ``{"class_name": ..., "config": {...}}`` names; a ValueError,
+        naming this kind of object, for anything else."""
+        if not isinstance(config, dict) or not isinstance(config.get("class_name"), str) or (
+                not isinstance(config.get("config", {}), dict)):
+            raise ValueError(f"Could not interpret {self.kind} config {config!r}: expected a "
+                             "name or a dict with 'class_name' and a 'config' dict.")
+        name = config["class_name"]
+        return (custom_objects or {}).get(name) or self.get(name)
 
     def name_of(self, obj):
         """The canonical name ``obj`` was registered under, or None."""

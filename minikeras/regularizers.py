@@ -122,6 +122,5 @@ def deserialize(config, custom_objects=None):
     """The regularizer described by ``config`` (the dict ``serialize`` makes, or a name)."""
     if isinstance(config, str):
         return get(config)
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or _REGISTRY.get(name)
+    cls = _REGISTRY.class_of_config(config, custom_objects)
     return cls.from_config(config.get("config", {}))

@@ -24,6 +24,7 @@ class Variable(Tensor):
                 initializer, Tensor)):
             if shape is None:
                 raise ValueError(f"Variable {name!r}: an initializer needs a shape.")
+            backend.check_allocation(tuple(shape), dtype, f"Variable {name!r}")
             value = initializers.get(initializer)(tuple(shape), dtype=dtype)
         else:
             value = initializer

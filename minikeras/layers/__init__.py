@@ -27,11 +27,31 @@ from .subtract import Subtract, subtract
 
 Convolution2D = Conv2D
 
+
+def serialize(layer):
+    """Keras's config dict of ``layer`` ({"module", "class_name", "config", ...})."""
+    from ..saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """The layer a config dict describes (the module defaults to "keras.layers")."""
+    from ..saving.serialization import deserialize_keras_object
+
+    if isinstance(config, dict) and "module" not in config:
+        config = {**config, "module": "keras.layers"}
+    layer = deserialize_keras_object(config, custom_objects=custom_objects)
+    if not isinstance(layer, Layer):
+        raise ValueError(f"The config does not describe a layer: it makes {layer!r}.")
+    return layer
+
 __all__ = [
     "Activation", "Add", "Average", "AveragePooling2D", "AvgPool2D", "BatchNormalization",
     "Concatenate", "Conv2D", "Convolution2D", "Dense", "Dropout", "Flatten",
     "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",
     "Input", "InputLayer", "InputSpec", "Layer", "LeakyReLU", "MaxPool2D", "MaxPooling2D",
     "Maximum", "Minimum", "Multiply", "ReLU", "Reshape", "Softmax", "Subtract", "add",
-    "average", "concatenate", "maximum", "minimum", "multiply", "subtract",
+    "average", "concatenate", "deserialize", "maximum", "minimum", "multiply", "serialize",
+    "subtract",
 ]

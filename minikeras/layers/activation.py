@@ -1,6 +1,7 @@
 """Activation: applies an activation function as a layer of its own."""
 
 from .. import activations
+from .input_spec import InputSpec
 from .layer import Layer
 
 
@@ -10,6 +11,7 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
+        self.input_spec = InputSpec()  # one tensor, of any shape
         self.built = True
 
     def call(self, inputs):

@@ -1,6 +1,7 @@
 """Merge: the base of the layers that combine a list of tensors elementwise (Add, Maximum...)."""
 
 from .. import ops
+from ..utils import tree
 from .layer import Layer
 
 
@@ -30,9 +31,16 @@ class Merge(Layer):
         return self._output_shape(input_shape)
 
     def _check_is_list(self, inputs):
+        """A ValueError unless ``inputs`` is a non-empty list of tensors (or of shapes),
+        each with a batch axis."""
         if not isinstance(inputs, (list, tuple)) or not inputs:
             raise ValueError(f'Layer "{self.name}" should be called on a list of inputs. '
                              f"Received: {inputs!r}")
+        for item in inputs:
+            shape = item if tree.is_shape(item) else getattr(item, "shape", None)
+            if shape is None or not tree.is_shape(shape) or len(shape) < 1:
+                raise ValueError(f'Layer "{self.name}" should be called on a list of tensors, '
+                                 f"each with a batch axis. Received: {inputs!r}")
 
     def _output_shape(self, input_shapes):
         """The broadcast shape of the inputs; ValueError naming the layer if there is none."""

@@ -2,6 +2,7 @@
 
 from .. import initializers, ops, regularizers
 from ..autograd import no_grad
+from .arguments import number_argument
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -33,8 +34,9 @@ class BatchNormalization(Layer):
         if renorm or synchronized:
             raise ValueError("BatchNormalization in minikeras supports neither renorm=True "
                              "nor synchronized=True.")
-        self.axis = int(axis)
-        self.momentum, self.epsilon = float(momentum), float(epsilon)
+        self.axis = number_argument(axis, "axis", "BatchNormalization", int)
+        self.momentum = number_argument(momentum, "momentum", "BatchNormalization")
+        self.epsilon = number_argument(epsilon, "epsilon", "BatchNormalization")
         self.center, self.scale = center, scale
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
@@ -45,6 +47,7 @@ class BatchNormalization(Layer):
         self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
         self.renorm_clipping, self.renorm_momentum = renorm_clipping, renorm_momentum
         self.gamma = self.beta = self.moving_mean = self.moving_variance = None
+        self.input_spec = InputSpec(min_ndim=1)  # the rank and channels are fixed by build
 
     def build(self, input_shape):
         self._check_axis(input_shape)
@@ -75,6 +78,9 @@ class BatchNormalization(Layer):
 
     def call(self, inputs, training=None):
         if training and self.trainable:
+            if inputs.size == 0:
+                raise ValueError(f'Layer "{self.name}" cannot compute batch statistics of an '
+                                 f"empty batch (inputs of shape {tuple(inputs.shape)}).")
             outputs, mean, variance = ops.fused_batch_normalization(
                 inputs, self.gamma, self.beta, axis=self.axis, epsilon=self.epsilon)
             self._update_moving_statistics(mean, variance)
@@ -116,3 +122,4 @@ class BatchNormalization(Layer):
             "renorm_clipping": self.renorm_clipping,
             "renorm_momentum": self.renorm_momentum,
         }
+

@@ -1,6 +1,9 @@
 """Dropout: zeros random inputs in training, a regularizer against co-adaptation."""
 
+import numpy as np
+
 from .. import backend, ops
+from .input_spec import InputSpec
 from .layer import Layer
 
 
@@ -11,29 +14,41 @@ class Dropout(Layer):
     noise_shape: the shape of the mask, broadcast against the inputs (None
         entries take the input's size), e.g. (batch, 1, features).
     seed: an int gives the layer its own seeded generator, so its masks repeat
-        run after run; None draws from the backend's generator (seeded by
-        ``utils.set_random_seed``).
+        run after run (in fit it restarts each epoch from the seed and
+        ``backend.stream()``, so resumed training repeats them too); None draws
+        from the backend's generator (seeded by ``utils.set_random_seed``).
     """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not 0 <= rate <= 1:
-            raise ValueError(f"Dropout expects a rate between 0 and 1. Received: rate={rate}")
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+            raise ValueError(f"Dropout expects a rate between 0 and 1. Received: rate={rate!r}")
         if noise_shape is not None:
-            noise_shape = tuple(noise_shape)
+            noise_shape = tuple(noise_shape) if isinstance(noise_shape, (tuple, list)) else (
+                noise_shape,)
             if not all(d is None or (isinstance(d, int) and d > 0) for d in noise_shape):
                 raise ValueError(f"Dropout: `noise_shape` must hold positive ints or None. "
                                  f"Received: noise_shape={noise_shape}")
         self.rate, self.noise_shape, self.seed = rate, noise_shape, seed
-        self._generator = None
+        self._generator, self._generator_stream = None, None
+        self.input_spec = InputSpec(min_ndim=1 if noise_shape is None else len(noise_shape))
         self.built = True
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
-        if self.seed is not None and self._generator is None:
-            self._generator = backend.make_device_rng(self.seed)
+        self._check_noise_shape(inputs.shape)
+        if self.seed is not None and self._generator_stream != backend.stream():
+            self._generator_stream = backend.stream()
+            self._generator = backend.make_device_rng(
+                _derived_seed(self.seed, self._generator_stream))
         return ops.dropout(inputs, self.rate, noise_shape=self.noise_shape, seed=self._generator)
+
+    def _check_noise_shape(self, shape):
+        if self.noise_shape is not None and (len(self.noise_shape) != len(shape) or any(
+                n not in (None, 1, s) for n, s in zip(self.noise_shape, shape, strict=True))):
+            raise ValueError(f'Layer "{self.name}": noise_shape={self.noise_shape} does not '
+                             f"broadcast against inputs of shape {tuple(shape)}.")
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -41,3 +56,10 @@ class Dropout(Layer):
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed,
                 "noise_shape": self.noise_shape}
+
+
+def _derived_seed(seed, stream):
+    """One int from the layer's seed and the stream key: the seed itself before any stream."""
+    if not stream:
+        return seed
+    return int(np.random.SeedSequence([seed, *stream]).generate_state(1)[0])

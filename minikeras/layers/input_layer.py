@@ -56,9 +56,21 @@ def _batch_shape(shape, batch_size, batch_shape):
         raise ValueError("InputLayer: pass batch_size= or batch_shape=, not both.")
     if shape is None and batch_shape is None:
         raise ValueError("InputLayer needs shape= (or batch_shape=), e.g. shape=(784,).")
-    if batch_shape is not None:
-        return tuple(batch_shape)
-    return (batch_size, *((shape,) if isinstance(shape, int) else tuple(shape)))
+    if batch_shape is None:
+        batch_shape = (batch_size, *((shape,) if isinstance(shape, int) else _tuple(shape)))
+    batch_shape = _tuple(batch_shape)
+    if not all(d is None or (isinstance(d, int) and not isinstance(d, bool) and d >= 0)
+               for d in batch_shape):
+        raise ValueError("InputLayer: each entry of the shape must be a non-negative int or "
+                         f"None. Received: shape={shape!r}, batch_size={batch_size!r}, "
+                         f"batch_shape={batch_shape!r}")
+    return batch_shape
+
+
+def _tuple(shape):
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+        raise ValueError(f"InputLayer: a shape must be a tuple of ints, got {shape!r}.")
+    return tuple(shape)
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,

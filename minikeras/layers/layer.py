@@ -7,6 +7,7 @@ its input size. Calling a layer on a KerasTensor (``keras.Input``) records
 the call for the functional API instead of computing.
 """
 
+import contextlib
 import inspect
 import re
 
@@ -182,8 +183,8 @@ class Layer:
     def set_weights(self, weights):
         """Sets the weights from NumPy arrays given in the order of ``weights``.
 
-        Every shape is checked before any weight changes, so a mismatch leaves
-        the layer as it was.
+        Every shape and dtype is checked before any weight changes, so a mismatch
+        leaves the layer as it was.
         """
         own = self.weights
         if len(weights) != len(own):
@@ -191,14 +192,17 @@ class Layer:
                 f'Layer "{self.name}" expects {len(own)} weights, but set_weights() received '
                 f"{len(weights)}. Expected shapes: {[tuple(w.shape) for w in own]}."
             )
-        for variable, value in zip(own, weights, strict=True):
-            if tuple(np.shape(value)) != tuple(variable.shape):
-                raise ValueError(
-                    f'Layer "{self.name}" weight {variable.path!r} has shape '
-                    f"{tuple(variable.shape)}, but set_weights() received shape "
-                    f"{tuple(np.shape(value))}."
-                )
-        for variable, value in zip(own, weights, strict=True):
+        values = [value if backend.is_array(value) else np.asarray(value) for value in weights]
+        for variable, value in zip(own, values, strict=True):
+            owner = variable.path.rpartition("/")[0] or self.name
+            where = f'weight {variable.path!r} (layer "{owner}")'
+            if tuple(value.shape) != tuple(variable.shape):
+                raise ValueError(f"{where} has shape {tuple(variable.shape)}, but set_weights() "
+                                 f"received shape {tuple(value.shape)}.")
+            if value.dtype.kind not in "fiub":
+                raise TypeError(f"{where} needs numbers, but set_weights() received dtype "
+                                f"{value.dtype}.")
+        for variable, value in zip(own, values, strict=True):
             variable.assign(value)
 
     def count_params(self):
@@ -233,16 +237,18 @@ class Layer:
     # -- calling -------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        if not args:
-            raise TypeError(f'Layer "{self.name}" was called without inputs.')
+        if not args or args[0] is None:
+            raise TypeError(f'Layer "{self.name}" ({type(self).__name__}) was called without '
+                            "inputs: pass an array, a Tensor, or a list of them.")
         if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
             return self._symbolic_call(*args, **kwargs)
-        inputs = tree.map_structure(_to_tensor, args[0])
+        inputs = tree.map_structure(lambda x: _to_tensor(x, self), args[0])
         self._check_input_spec(inputs)  # before build, as Keras: build may rely on the rank
-        self._maybe_build(tree.map_structure(lambda t: tuple(t.shape), inputs))
-        if not _CallContext.active:
-            self._clear_losses()
-        outputs = self._call_in_context(inputs, *args[1:], **kwargs)
+        with _errors_naming(self):
+            self._maybe_build(tree.map_structure(lambda t: tuple(t.shape), inputs))
+            if not _CallContext.active:
+                self._clear_losses()
+            outputs = self._call_in_context(inputs, *args[1:], **kwargs)
         if self.activity_regularizer is not None:
             for output in tree.flatten(outputs):
                 self.add_loss(self.activity_regularizer(output) / output.shape[0])
@@ -286,14 +292,21 @@ class Layer:
     def _check_input_spec(self, inputs):
         if self.input_spec is None:
             return
-        specs = self.input_spec if isinstance(self.input_spec, (list, tuple)) else [
-            self.input_spec]
+        single = not isinstance(self.input_spec, (list, tuple))
+        if single and not isinstance(inputs, (Tensor, KerasTensor)):
+            raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) expects a single '
+                             f"tensor as input, but it received {_describe(inputs)}.")
+        specs = [self.input_spec] if single else self.input_spec
         flat = tree.flatten(inputs)
         if len(flat) < len([s for s in specs if not s.optional]):
             raise ValueError(f'Layer "{self.name}" expects {len(specs)} inputs, '
                              f"but it received {len(flat)}.")
         for index, (spec, x) in enumerate(zip(specs, flat, strict=False)):
-            spec.check(x.shape, self.name, index)
+            if x is None and not spec.optional:
+                raise ValueError(f'Input {index} of layer "{self.name}" is None, but the '
+                                 "layer needs a tensor there.")
+            if x is not None:
+                spec.check(x.shape, self.name, index)
 
     def compute_output_shape(self, input_shape):
         """The output shape for ``input_shape``, found by calling the layer on zeros.
@@ -302,8 +315,10 @@ class Layer:
         any other layer, including users' own. The batch size stays None.
         """
         def zeros(shape):
-            return Tensor(backend.to_device(
-                np.zeros([1 if d is None else d for d in shape], dtype=self.dtype)))
+            shape = [1 if d is None else d for d in shape]
+            backend.check_allocation(shape, self.dtype, f'The dry run of layer "{self.name}"',
+                                     persistent=False)
+            return Tensor(backend.to_device(np.zeros(shape, dtype=self.dtype)))
 
         with no_grad():
             outputs = self(tree.map_shapes(zeros, input_shape), training=False)
@@ -370,7 +385,7 @@ def _call_parameters(cls):
     return _PARAMETERS[cls]
 
 
-def _to_tensor(x):
+def _to_tensor(x, layer):
     """A layer input as a Tensor on the device, in floatx (integers and booleans too, so
     uint8 pixels or 0/1 features never turn a float32 layer into float64)."""
     if isinstance(x, Tensor) or x is None:
@@ -379,7 +394,8 @@ def _to_tensor(x):
         return x
     array = np.asarray(x) if not backend.is_array(x) else x
     if array.dtype.kind not in "fiub":
-        raise TypeError(f"Layer inputs must be numeric arrays, got dtype {array.dtype}.")
+        raise TypeError(f'Layer "{layer.name}" ({type(layer).__name__}) needs numeric inputs '
+                        f"(floats, integers or booleans), but it received dtype {array.dtype}.")
     if array.dtype != backend.floatx():
         array = array.astype(backend.floatx())
     return Tensor(backend.to_device(array))
@@ -390,18 +406,54 @@ def _dtype_name(dtype):
         return None
     if isinstance(dtype, dict):  # Keras's serialized DTypePolicy
         dtype = dtype.get("config", {}).get("name", "float32")
-    return np.dtype(dtype).name
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        raise TypeError(f"Invalid `dtype`: {dtype!r} is not a dtype, such as 'float32'.") from None
+
+
+def _describe(value):
+    """How an unexpected input looks, for error messages: "a list of 2 items", "None"..."""
+    if isinstance(value, (list, tuple, dict)):
+        return f"a {type(value).__name__} of {len(value)} item(s)"
+    if isinstance(value, (Tensor, KerasTensor)):
+        return f"a tensor of shape {tuple(value.shape)}"
+    return f"{value!r} of type {type(value).__name__}"
+
+
+@contextlib.contextmanager
+def _errors_naming(layer):
+    """ValueErrors and TypeErrors raised while building or calling ``layer`` name it.
+
+    Errors that already name a layer (the innermost one, for nested layers)
+    pass unchanged; others, NumPy's "operands could not be broadcast..." for
+    one, get "Exception encountered when calling layer ..." in front, as in Keras.
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        if getattr(error, "_names_a_layer", False) or f'"{layer.name}"' in str(error):
+            error._names_a_layer = True
+            raise
+        kind = TypeError if isinstance(error, TypeError) else ValueError
+        named = kind(f'Exception encountered when calling layer "{layer.name}" '
+                     f"({type(layer).__name__}): {error}")
+        named._names_a_layer = True
+        raise named from error
 
 
 def _input_shape_argument(input_shape, input_dim, batch_input_shape, batch_size):
     """The batch shape older Keras code gives the first layer, or None."""
-    if batch_input_shape is not None:
-        return tuple(batch_input_shape)
     if input_dim is not None:
         input_shape = (input_dim,)
-    if input_shape is not None:
-        return (batch_size, *tuple(input_shape))
-    return None
+    if batch_input_shape is None and input_shape is None:
+        return None
+    shape = batch_input_shape if batch_input_shape is not None else input_shape
+    if not isinstance(shape, (tuple, list)) or not all(
+            d is None or (isinstance(d, int) and d >= 0) for d in shape):
+        raise ValueError("The `input_shape` / `batch_input_shape` / `input_dim` arguments must "
+                         f"be a shape: non-negative ints or None. Received: {shape!r}")
+    return tuple(shape) if batch_input_shape is not None else (batch_size, *shape)
 
 
 def _shape_structure(shapes):

@@ -1,6 +1,8 @@
 """LeakyReLU: x for x > 0, negative_slope * x otherwise."""
 
 from .. import activations
+from .arguments import number_argument
+from .input_spec import InputSpec
 from .layer import Layer
 
 
@@ -14,10 +16,9 @@ class LeakyReLU(Layer):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
         super().__init__(**kwargs)
-        if negative_slope is None or negative_slope < 0:
-            raise ValueError(f"LeakyReLU: negative_slope must be a float >= 0. "
-                             f"Received: negative_slope={negative_slope}")
+        number_argument(negative_slope, "negative_slope", "LeakyReLU", minimum=0)
         self.negative_slope = negative_slope
+        self.input_spec = InputSpec()  # one tensor, of any shape
         self.built = True
 
     def call(self, inputs):

@@ -1,6 +1,8 @@
 """ReLU: the rectified linear unit as a layer, with Keras's optional slope, cap and threshold."""
 
 from .. import activations
+from .arguments import number_argument
+from .input_spec import InputSpec
 from .layer import Layer
 
 
@@ -14,13 +16,12 @@ class ReLU(Layer):
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
-        if max_value is not None and max_value < 0:
-            raise ValueError(f"ReLU: max_value cannot be negative. Received: max_value={max_value}")
+        if max_value is not None:
+            number_argument(max_value, "max_value", "ReLU", minimum=0)
         for name, value in (("negative_slope", negative_slope), ("threshold", threshold)):
-            if value is None or value < 0:
-                raise ValueError(f"ReLU: {name} cannot be None or negative. "
-                                 f"Received: {name}={value}")
+            number_argument(value, name, "ReLU", minimum=0)
         self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+        self.input_spec = InputSpec()  # one tensor, of any shape
         self.built = True
 
     def call(self, inputs):

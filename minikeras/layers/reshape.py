@@ -3,6 +3,7 @@
 import math
 
 from .. import ops
+from .input_spec import InputSpec
 from .layer import Layer
 
 
@@ -11,13 +12,15 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        target_shape = tuple(target_shape)
+        target_shape = tuple(target_shape) if isinstance(target_shape, (tuple, list)) else (
+            target_shape,)
         if any(not isinstance(d, int) or d < -1 for d in target_shape) or (
                 target_shape.count(-1) > 1):
             raise ValueError(f"Reshape: each entry of `target_shape` must be a non-negative int, "
                              f"or -1 for a single unknown one. Received: "
                              f"target_shape={target_shape}")
         self.target_shape = target_shape
+        self.input_spec = InputSpec(min_ndim=1)  # a batch axis, then anything
         self.built = True
 
     def call(self, inputs):

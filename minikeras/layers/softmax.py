@@ -2,6 +2,7 @@
 
 from .. import activations, backend, ops
 from ..autograd import Tensor
+from .input_spec import InputSpec
 from .layer import Layer
 
 
@@ -15,9 +16,11 @@ class Softmax(Layer):
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis
+        self.input_spec = InputSpec()  # one tensor, of any shape
         self.built = True
 
     def call(self, inputs, mask=None):
+        self._check_axis(inputs.shape)
         if mask is not None:
             mask = self._keep(inputs, mask)
             inputs = ops.where(mask, inputs, -1e9)
@@ -35,7 +38,14 @@ class Softmax(Layer):
                              f"broadcast to the inputs of shape {shapes[1]}.")
         return mask if mask.dtype == bool else ops.greater(mask, 0.5)
 
+    def _check_axis(self, shape):
+        axes = self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]
+        if not all(isinstance(a, int) and -len(shape) <= a < len(shape) for a in axes):
+            raise ValueError(f'Layer "{self.name}": axis={self.axis} does not fit inputs of '
+                             f"shape {tuple(shape)}.")
+
     def compute_output_shape(self, input_shape):
+        self._check_axis(input_shape)
         return input_shape
 
     def get_config(self):

@@ -13,9 +13,12 @@ targets and predictions, as Keras's compile_utils decides:
 - otherwise: categorical (one-hot targets).
 """
 
+import numbers
+
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from ..utils import tree
+from .data_checks import TargetRule
 
 
 def output_structure(y_pred, output_names):
@@ -121,6 +124,63 @@ def get_metric(identifier, y_true, y_pred):
     return metric
 
 
+def check_identifiers(loss, metrics, weighted_metrics):
+    """At compile time: every loss and metric name is known (a ValueError suggesting close
+    names otherwise) and every other entry is something a loss or metric can be made of."""
+    for identifier in _identifiers(loss):
+        if isinstance(identifier, str) and identifier.lower() not in ("crossentropy", "ce"):
+            losses_module.get(identifier)
+        elif not (isinstance(identifier, (str, dict, losses_module.Loss)) or callable(identifier)):
+            raise TypeError(f"Could not interpret the loss {identifier!r} given to compile(): "
+                            "expected a name such as 'mse', a Loss, a function "
+                            "fn(y_true, y_pred) or None.")
+    for argument, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+        for identifier in _identifiers(value):
+            if isinstance(identifier, str) and identifier.lower() not in _ALIASES:
+                metrics_module.get(identifier)
+            elif not (isinstance(identifier, (str, dict, metrics_module.Metric)) or callable(
+                    identifier)):
+                raise TypeError(f"Could not interpret the metric {identifier!r} in `{argument}`: "
+                                "expected a name such as 'accuracy', a Metric or a function "
+                                "fn(y_true, y_pred).")
+
+
+def _identifiers(value):
+    """The leaves of a loss or metrics argument (a dict's values, lists' items), Nones dropped."""
+    if isinstance(value, dict) and "class_name" not in value:
+        return [leaf for item in value.values() for leaf in _identifiers(item)]
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in _identifiers(item)]
+    return [] if value is None else [value]
+
+
+# Built-in losses whose targets are integer class labels, and those whose targets are 0/1
+# labels or probabilities; every other built-in loss compares targets and predictions
+# element by element, so they must have one shape.
+_LABEL_LOSSES = (losses_module.sparse_categorical_crossentropy,
+                 losses_module.categorical_generalized_cross_entropy)
+_PROBABILITY_LOSSES = (losses_module.binary_crossentropy,
+                       losses_module.binary_focal_crossentropy)
+
+
+def target_rules(compile_loss, y_pred):
+    """One ``TargetRule`` per output whose loss is built in (users' own losses may take any
+    target), from the built CompileLoss and one batch of predictions."""
+    flat_pred = output_structure(y_pred, compile_loss.output_names)[1]
+    rules = []
+    for index, loss, _, name in compile_loss.entries:
+        fn = getattr(loss, "fn", None)
+        if not isinstance(loss, losses_module.LossFunctionWrapper) or (
+                getattr(fn, "__module__", None) != losses_module.__name__):
+            continue
+        kind = ("labels" if fn in _LABEL_LOSSES else
+                "probabilities" if fn in _PROBABILITY_LOSSES else "shape")
+        rules.append(TargetRule(index, name or "output_0", kind,
+                                tuple(flat_pred[index].shape[1:]), loss.name,
+                                loss._fn_kwargs.get("ignore_class")))
+    return rules
+
+
 def _object_name(obj):
     name = getattr(obj, "name", None) or getattr(obj, "__name__", None)
     return name or type(obj).__name__
@@ -146,7 +206,7 @@ class CompileLoss:
         self.output_names = output_names
         self.built = False
         self.metrics = []
-        self._entries = []
+        self.entries = []
 
     def build(self, y_true, y_pred):
         """Resolves one loss (and weight) per output from the first batch's structure."""
@@ -154,35 +214,43 @@ class CompileLoss:
         flat_true = flatten_targets(y_true, names)
         losses = per_output(self._user_loss, names, "loss")
         weights = per_output(self._user_loss_weights, names, "loss_weights", repeat=False)
-        self._entries = []
+        self.entries = []
         for index, (name, loss, weight) in enumerate(zip(names, losses, weights, strict=True)):
             if loss is None:
                 continue
             if flat_true[index] is None:
                 raise ValueError(f"Output '{name}' has a loss but no target in `y`.")
             resolved = get_loss(loss, flat_true[index], flat_pred[index])
-            self._entries.append((index, resolved, None if weight is None else float(weight),
-                                  name))
-        if not self._entries:
+            self.entries.append((index, resolved, _loss_weight(weight, name), name))
+        if not self.entries:
             raise ValueError("No loss to compute: every output's loss is None.")
         if isinstance(self._user_loss, dict) and isinstance(y_pred, dict):
             order = list(self._user_loss)  # Keras keeps the loss dict's order here
-            self._entries.sort(key=lambda entry: order.index(entry[3]))
-        if len(self._entries) > 1:
+            self.entries.sort(key=lambda entry: order.index(entry[3]))
+        if len(self.entries) > 1:
             self.metrics = [metrics_module.Mean(name=f"{name}_loss")
-                            for _, _, _, name in self._entries]
+                            for _, _, _, name in self.entries]
         self._names = names
         self.built = True
 
+    def flat_targets(self, y_true):
+        """``y_true`` as one target (or None) per output, in output order (once built)."""
+        return flatten_targets(y_true, self._names)
+
     def __call__(self, y_true, y_pred, sample_weight=None):
         """The weighted sum of the per-output losses, a scalar Tensor (updates the trackers)."""
+        if y_true is None:
+            raise ValueError("The model was compiled with a loss, but no targets were given: "
+                             "pass `y` (or batches of (x, y)).")
         if not self.built:
             self.build(y_true, y_pred)
         flat_pred = output_structure(y_pred, self.output_names)[1]
         flat_true = flatten_targets(y_true, self._names)
         flat_weights = _flatten_sample_weight(sample_weight, self._names)
         total = None
-        for position, (index, loss_fn, weight, _) in enumerate(self._entries):
+        for position, (index, loss_fn, weight, name) in enumerate(self.entries):
+            if flat_true[index] is None:
+                raise ValueError(f"Output '{name}' has a loss but no target in `y`.")
             value = loss_fn(flat_true[index], flat_pred[index],
                             sample_weight=flat_weights[index])
             if self.metrics:
@@ -193,6 +261,15 @@ class CompileLoss:
                 value = value * weight
             total = value if total is None else total + value
         return total
+
+
+def _loss_weight(weight, name):
+    if weight is None:
+        return None
+    if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
+        raise ValueError(f"`loss_weights` must hold numbers; got {weight!r} for output "
+                         f"'{name}'.")
+    return float(weight)
 
 
 def _flatten_sample_weight(sample_weight, names):

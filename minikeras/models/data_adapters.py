@@ -50,15 +50,13 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
 
 
 def is_array_data(x):
-    """Whether ``x`` is an array, a list/tuple/dict of arrays, or None (not batches)."""
-    if x is None or isinstance(x, (np.ndarray, Tensor, int, float)) or backend.is_array(x):
-        return True
-    if isinstance(x, dict):
-        return all(is_array_data(v) for v in x.values())
+    """Whether ``x`` is data held in memory -- an array, a list/tuple/dict of arrays, a
+    number, a string (refused later, clearly) or None -- rather than batches to iterate."""
     if isinstance(x, list) and x and all(isinstance(v, tuple) for v in x):
         return False  # a list of (x, y) batches
-    if isinstance(x, (list, tuple)):
-        return all(is_array_data(v) or isinstance(v, (list, tuple)) for v in x)
+    if x is None or isinstance(x, (np.ndarray, Tensor, int, float, str, bytes, dict, list,
+                                   tuple)) or backend.is_array(x):
+        return True
     return hasattr(x, "__array__") or (hasattr(x, "shape") and hasattr(x, "dtype"))
 
 
@@ -68,10 +66,18 @@ def to_host_arrays(x, argument):
         return None
     if isinstance(x, dict):
         return {key: to_host_arrays(value, f"{argument}[{key!r}]") for key, value in x.items()}
-    if isinstance(x, (list, tuple)) and x and all(
-            _is_array_like(v) or isinstance(v, dict) for v in x):
+    if isinstance(x, (list, tuple)) and any(
+            v is None or _is_array_like(v) or isinstance(v, dict) for v in x):
+        for i, v in enumerate(x):
+            if v is None:
+                raise ValueError(f"`{argument}[{i}]` is None: every input (and target) needs "
+                                 "an array.")
         return [to_host_arrays(v, f"{argument}[{i}]") for i, v in enumerate(x)]
-    array = backend.to_numpy(x)
+    try:
+        array = backend.to_numpy(x)
+    except ValueError as error:  # NumPy's "inhomogeneous shape" for ragged lists
+        raise ValueError(f"`{argument}` cannot be made into an array: {error} Nested lists "
+                         "must be rectangular (the same length at each level).") from None
     if array.dtype.kind not in "fiub":
         raise TypeError(f"`{argument}` must hold numbers, but it has dtype {array.dtype}.")
     if array.ndim == 0:
@@ -101,6 +107,8 @@ def class_weight_to_sample_weight(y, class_weight):
 
 def check_sample_counts(x, y, sample_weight, method):
     """Raises ValueError, listing the sizes, unless every array has the same number of samples."""
+    if x is None:
+        raise ValueError(f"{method}: no input data was given (`x` is None).")
     sizes = {name: [len(a) for a in tree.flatten(value)]
              for name, value in (("x", x), ("y", y), ("sample_weight", sample_weight))
              if value is not None}
@@ -181,6 +189,11 @@ class ArrayData:
         self.shuffle = shuffle
         self.num_batches = math.ceil(self.num_samples / batch_size)
 
+    def first_rows(self, count):
+        """(x, y, sample_weight) of the first ``count`` samples, on the host (for checks)."""
+        return tree.map_structure(lambda a: None if a is None else a[:count],
+                                  (self.x, self.y, self.sample_weight))
+
     def batches(self):
         """An iterator over this epoch's batches: ``(x, y, sample_weight)`` on the device."""
         starts = range(0, self.num_samples, self.batch_size)
@@ -193,7 +206,7 @@ class ArrayData:
             stop = min(int(start) + self.batch_size, self.num_samples)
             rows = slice(int(start), stop) if order is None else order[start:stop]
             yield pack_x_y_sample_weight(*tree.map_structure(
-                lambda a, rows=rows: None if a is None else _to_device(a[rows]),
+                lambda a, rows=rows: None if a is None else to_device(a[rows]),
                 (self.x, self.y, self.sample_weight)))
 
 
@@ -206,10 +219,15 @@ def _class_weights(class_weight, y, sample_weight):
     if y is None or isinstance(y, (list, dict)):
         raise ValueError("`class_weight` is only supported for models with a single output "
                          "and a single target array `y`.")
+    for label, weight in class_weight.items():
+        if isinstance(weight, bool) or not isinstance(weight, (int, float, np.number)) or (
+                isinstance(label, bool) or not isinstance(label, (int, np.integer))):
+            raise ValueError("`class_weight` must map integer class labels to numbers, got "
+                             f"{label!r}: {weight!r}.")
     return class_weight_to_sample_weight(y, class_weight)
 
 
-def _to_device(array):
+def to_device(array):
     """A host batch on the device; floats cast to floatx on the host first (half the transfer)."""
     if array.dtype.kind == "f" and array.dtype != backend.floatx():
         array = array.astype(backend.floatx())
@@ -222,39 +240,51 @@ class GeneratorData:
     data: a generator/iterator (consumed across epochs) or an iterable (each
         epoch iterates it again) of ``x``, ``(x, y)`` or ``(x, y, sample_weight)``.
     class_weight: as for ArrayData, applied to each batch.
+    check_batch: None, or ``check_batch(x, y, sample_weight, where)`` called on each
+        batch's host arrays before it goes to the device (the trainer's checks).
     """
 
     def __init__(self, data, class_weight=None):
         self.data = data
         self.class_weight = class_weight
         self.num_batches = len(data) if hasattr(data, "__len__") else None
+        self.check_batch = None
 
     def batches(self):
         """This epoch's batches: a generator continues where it stopped, an iterable restarts."""
         source = self.data if hasattr(self.data, "__next__") else iter(self.data)
-        for batch in source:
-            yield self._prepare(batch)
+        for index, batch in enumerate(source):
+            yield self._prepare(batch, f" (batch {index} of the generator)")
 
-    def _prepare(self, batch):
+    def _prepare(self, batch, where):
         x, y, sample_weight = unpack_x_y_sample_weight(batch)
         x, y, sample_weight = (to_host_arrays(x, "x"), to_host_arrays(y, "y"),
                                to_host_arrays(sample_weight, "sample_weight"))
-        check_sample_counts(x, y, sample_weight, "batch")
+        check_sample_counts(x, y, sample_weight, f"batch{where}")
         if self.class_weight is not None:
             sample_weight = _class_weights(self.class_weight, y, sample_weight)
         sample_weight = _spread_sample_weight(sample_weight, y)
+        if self.check_batch is not None:
+            self.check_batch(x, y, sample_weight, where)
         return pack_x_y_sample_weight(*tree.map_structure(
-            lambda a: None if a is None else _to_device(a), (x, y, sample_weight)))
+            lambda a: None if a is None else to_device(a), (x, y, sample_weight)))
 
 
 def get_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,
              steps=None, method="fit"):
     """The right adapter for ``x``: ArrayData for arrays, GeneratorData for generators."""
+    check_steps(steps, "steps_per_epoch" if method == "fit" else "steps")
+    if not (isinstance(shuffle, (bool, np.bool_)) or (
+            isinstance(shuffle, str) and shuffle == "batch")):
+        raise ValueError(f"`shuffle` must be True, False or 'batch', got {shuffle!r}.")
     if is_array_data(x):
-        if batch_size is None:
-            batch_size = int(math.ceil(_count(x) / steps)) if steps else 32
-        check_batch_size(batch_size)
-        return ArrayData(x, y, sample_weight, batch_size, shuffle, class_weight, method)
+        if batch_size is not None:
+            check_batch_size(batch_size)
+        data = ArrayData(x, y, sample_weight, batch_size or 32, shuffle, class_weight, method)
+        if batch_size is None and steps:  # the data in ``steps`` batches
+            data.batch_size = math.ceil(data.num_samples / steps)
+            data.num_batches = math.ceil(data.num_samples / data.batch_size)
+        return data
     if y is not None or sample_weight is not None:
         raise ValueError(
             f"{method}: when `x` is a generator or an iterable of batches, `y` and "
@@ -266,8 +296,10 @@ def get_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, clas
     return GeneratorData(x, class_weight)
 
 
-def _count(x):
-    return len(tree.flatten(to_host_arrays(x, "x"))[0])
+def check_steps(steps, argument):
+    if steps is not None and (isinstance(steps, bool) or not isinstance(
+            steps, (int, np.integer)) or steps <= 0):
+        raise ValueError(f"`{argument}` must be a positive integer or None, got {steps!r}.")
 
 
 def check_batch_size(batch_size):
@@ -285,10 +317,7 @@ class EpochIterator:
     """
 
     def __init__(self, data, steps_per_epoch=None):
-        if steps_per_epoch is not None and (
-                not isinstance(steps_per_epoch, (int, np.integer)) or steps_per_epoch <= 0):
-            raise ValueError(f"`steps_per_epoch` must be a positive integer or None, got "
-                             f"{steps_per_epoch!r}.")
+        check_steps(steps_per_epoch, "steps_per_epoch")
         self.data = data
         self.steps_per_epoch = steps_per_epoch
         self._iterator = None

@@ -139,8 +139,10 @@ class Model(Trainer, Layer):
         self.built = True
 
         def zeros(shape):
-            return Tensor(backend.to_device(
-                np.zeros([1 if d is None else d for d in shape], dtype=backend.floatx())))
+            shape = [1 if d is None else d for d in shape]
+            backend.check_allocation(shape, backend.floatx(), f'The input of model "{self.name}"',
+                                     persistent=False)
+            return Tensor(backend.to_device(np.zeros(shape, dtype=backend.floatx())))
 
         with no_grad():
             self(tree.map_shapes(zeros, self._build_input_shape), training=False)

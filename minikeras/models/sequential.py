@@ -117,7 +117,10 @@ class Sequential(Model):
             self.build(input_shape)
 
     def call(self, inputs, training=None):
+        if isinstance(inputs, (list, tuple)) and len(inputs) == 1:
+            inputs = inputs[0]  # [x] for the one input, as the functional API accepts it
         if self._graph is not None:
+            self._flatten_inputs(inputs)  # a clear error for several inputs or a dict
             inputs = self._conform(inputs, self._graph.inputs[0], self._layers[0].name)
         for layer in self.layers:
             inputs = layer(inputs)

@@ -23,11 +23,17 @@ import numpy as np
 from .. import backend, optimizers
 from .. import metrics as metrics_module
 from ..autograd import Tensor, no_grad
-from ..callbacks import CallbackList
+from ..callbacks import CallbackList, TerminateOnNaN
 from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from ..utils import tree
-from . import data_adapters
-from .compile_utils import CompileLoss, CompileMetrics, flatten_targets
+from . import data_adapters, data_checks
+from .compile_utils import (
+    CompileLoss,
+    CompileMetrics,
+    check_identifiers,
+    flatten_targets,
+    target_rules,
+)
 
 
 class Trainer:
@@ -44,6 +50,9 @@ class Trainer:
         self._loss_tracker = None
         self._compile_config = None
         self._step_weights = None
+        self._checked_data = None  # (what was checked, its target rules): see _target_rules
+        self._skip_non_finite_updates = False  # set by fit when TerminateOnNaN is present
+        self.skipped_non_finite_update = False
 
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
@@ -61,6 +70,7 @@ class Trainer:
         run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted
             for Keras compatibility; minikeras always runs eagerly, one step at a time.
         """
+        check_identifiers(loss, metrics, weighted_metrics)
         self.optimizer = optimizers.get(optimizer)
         output_names = getattr(self, "output_names", None)
         self._compile_loss = (CompileLoss(loss, loss_weights, output_names)
@@ -143,7 +153,13 @@ class Trainer:
         weights = self._trainable_for_step()
         if weights and loss.requires_grad:
             loss.backward()
-            self.optimizer.apply([w.grad for w in weights], weights)
+            grads = [w.grad for w in weights]
+            # With TerminateOnNaN, a step whose loss or gradients are not finite is not
+            # applied, so training stops with the weights of the last finite step.
+            self.skipped_non_finite_update = self._skip_non_finite_updates and not _all_finite(
+                loss, grads)
+            if not self.skipped_non_finite_update:
+                self.optimizer.apply(grads, weights)
             for w in weights:
                 w.grad = None
         elif not weights:
@@ -192,21 +208,45 @@ class Trainer:
         self._assert_compiled("fit")
         _check_epochs(epochs, initial_epoch)
         _check_verbose(verbose)
+        _check_validation_freq(validation_freq)
+        _check_validation_split(validation_split)
+        if validation_data is not None and not isinstance(validation_data, (tuple, list)) and (
+                data_adapters.is_array_data(validation_data)):
+            raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
+                             "(x_val, y_val, val_sample_weight), or a generator of such batches; "
+                             f"got {type(validation_data).__name__}.")
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_adapters.split_off_validation(
                 x, y, sample_weight, validation_split)
         epochs_data = self._epoch_iterator("fit", x, y, sample_weight, batch_size,
                                            steps_per_epoch, shuffle, class_weight)
-        validation = self._validation_iterator(validation_data, validation_batch_size or
-                                               batch_size, validation_steps)
+        validation = self._validation_iterator(
+            validation_data, batch_size if validation_batch_size is None else validation_batch_size,
+            validation_steps)
         callbacks = self._callback_list(callbacks, verbose, epochs, epochs_data.num_batches,
                                         add_history=True)
         self.stop_training = False
         self._step_weights = None
+        self._skip_non_finite_updates = any(isinstance(c, TerminateOnNaN)
+                                            for c in callbacks.callbacks)
+        try:
+            training_logs = self._train_epochs(epochs_data, validation, validation_freq,
+                                               callbacks, initial_epoch, epochs)
+        finally:
+            self._skip_non_finite_updates = self.skipped_non_finite_update = False
+        if epochs > 0 and hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values(self.trainable_weights)  # EMA weights
+        callbacks.on_train_end(logs=training_logs)
+        return self.history
+
+    def _train_epochs(self, epochs_data, validation, validation_freq, callbacks, initial_epoch,
+                      epochs):
+        """The epochs of fit, with validation; returns the last epoch's logs."""
         callbacks.on_train_begin()
         training_logs = None
         for epoch in range(initial_epoch, epochs):
-            epoch_logs = self._train_epoch(epoch, epochs_data, callbacks)
+            epoch_logs = self._train_epoch(epoch, epochs_data, callbacks,
+                                           first=epoch == initial_epoch)
             if validation is not None and _should_validate(epoch, validation_freq):
                 val_logs = self._run_evaluation(validation, callbacks)
                 epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
@@ -214,22 +254,29 @@ class Trainer:
             training_logs = epoch_logs
             if self.stop_training:
                 break
-        if epochs > 0 and hasattr(self.optimizer, "finalize_variable_values"):
-            self.optimizer.finalize_variable_values(self.trainable_weights)  # EMA weights
-        callbacks.on_train_end(logs=training_logs)
-        return self.history
+        return training_logs
 
-    def _train_epoch(self, epoch, epochs_data, callbacks):
-        """One epoch of training steps; returns its logs (one trip to the host)."""
+    def _train_epoch(self, epoch, epochs_data, callbacks, first=False):
+        """One epoch of training steps; returns its logs (one trip to the host).
+
+        The random streams (shuffling, dropout) restart from the seed, the epoch and
+        the number of updates so far, so a run resumed from a checkpoint draws what an
+        uninterrupted run draws (see ``backend.seed_stream``).
+        """
         self.reset_metrics()
+        backend.seed_stream(epoch, int(self.optimizer.iterations.numpy()))
         callbacks.on_epoch_begin(epoch)
-        logs = {}
+        logs, steps = {}, 0
         for step, batch in epochs_data.enumerate_epoch():
             callbacks.on_train_batch_begin(step)
             logs = self.train_step(batch)
+            steps += 1
             callbacks.on_train_batch_end(step, logs)
             if self.stop_training:
                 break
+        if first and steps == 0 and not self.stop_training:
+            raise ValueError("fit: the data produced no batches (an empty generator or "
+                             "iterable?); nothing was trained.")
         return self._epoch_logs(logs)
 
     def _epoch_iterator(self, method, x, y=None, sample_weight=None, batch_size=None,
@@ -250,7 +297,13 @@ class Trainer:
         if validation_data is None:
             return None
         method = "fit (validation_data)"
+        if isinstance(validation_data, list):  # as Keras: a list is read as a tuple
+            validation_data = tuple(validation_data)
         if isinstance(validation_data, tuple):
+            if len(validation_data) not in (2, 3) or validation_data[1] is None:
+                raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
+                                 "(x_val, y_val, val_sample_weight), or a generator of such "
+                                 f"batches; got a tuple of {len(validation_data)} item(s).")
             x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(validation_data)
             return self._epoch_iterator(method, x, y, sample_weight, batch_size, steps)
         return self._epoch_iterator(method, validation_data, steps=steps)
@@ -265,6 +318,7 @@ class Trainer:
         """
         self._assert_compiled("evaluate")
         _check_verbose(verbose)
+        _check_flag("return_dict", return_dict)
         iterator = self._epoch_iterator("evaluate", x, y, sample_weight, batch_size, steps)
         callbacks = self._callback_list(callbacks, verbose, 1, iterator.num_batches)
         logs = self._run_evaluation(iterator, callbacks)
@@ -273,11 +327,15 @@ class Trainer:
     def _run_evaluation(self, iterator, callbacks):
         callbacks.on_test_begin()
         self.reset_metrics()
-        logs = {}
+        logs, steps = {}, 0
         for step, batch in iterator.enumerate_epoch():
             callbacks.on_test_batch_begin(step)
             logs = self.test_step(batch)
+            steps += 1
             callbacks.on_test_batch_end(step, logs)
+        if steps == 0:
+            raise ValueError("evaluate: the data produced no batches (an empty generator or "
+                             "iterable?).")
         logs = self._epoch_logs(logs)
         callbacks.on_test_end(logs)
         return logs
@@ -304,6 +362,7 @@ class Trainer:
                        return_dict=False):
         """One gradient step on one batch; the loss and metrics on it (list, scalar or dict)."""
         self._assert_compiled("train_on_batch")
+        _check_flag("return_dict", return_dict)
         batch = self._single_batch(x, y, sample_weight, class_weight, "train_on_batch")
         self.reset_metrics()
         self._step_weights = None
@@ -313,6 +372,7 @@ class Trainer:
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss and metrics on one batch (list, scalar or dict)."""
         self._assert_compiled("test_on_batch")
+        _check_flag("return_dict", return_dict)
         batch = self._single_batch(x, y, sample_weight, None, "test_on_batch")
         self.reset_metrics()
         logs = _pythonify(self.test_step(batch))
@@ -338,19 +398,68 @@ class Trainer:
             raise ValueError(f"You must call `compile()` before calling `{method}()`.")
 
     def _check_data(self, data, method):
-        """Checks array data against the model's inputs and outputs before any step runs."""
-        if not isinstance(data, data_adapters.ArrayData) or getattr(self, "_graph", None) is None:
+        """Checks the data against the model before a step can change anything (see
+        ``data_checks``): whole arrays now, a generator's batches as they come."""
+        if isinstance(data, data_adapters.ArrayData):
+            self._check_arrays(data.x, data.y, data.sample_weight, method, data.batch_size)
+        else:
+            data.check_batch = lambda x, y, sample_weight, where: self._check_arrays(
+                x, y, sample_weight, method, where=where)
+
+    def _check_arrays(self, x, y, sample_weight, method, rows=None, where=""):
+        """Inputs against the model's inputs, NaN/Inf warnings, then (unless predicting)
+        the targets against each output's loss; ``rows``: how many samples the loss and
+        metrics are tried on (see ``_target_rules``), all by default."""
+        if getattr(self, "_graph", None) is not None:
+            self._check_input_data(x)
+            if y is not None and self._compile_loss is not None:
+                self._check_target_structure(y, method)
+        for value, argument in ((x, "x"), (y, "y"), (sample_weight, "sample_weight")):
+            data_checks.warn_non_finite(value, argument, method, where)
+        if method.startswith("predict") or (
+                self._compile_loss is None and self._compile_metrics is None):
             return
-        self._check_input_data(data.x)
-        if data.y is not None and self._compile_loss is not None:
-            names = self.output_names if getattr(self, "output_names", None) else [
-                f"output_{i}" for i in range(len(self._graph.outputs))]
-            if isinstance(self._graph.outputs_struct, dict):
-                names = sorted(self._graph.outputs_struct)
-            try:
-                flatten_targets(data.y, names)
-            except ValueError as error:
-                raise ValueError(f"{method}: {error}") from None
+        rules = self._target_rules(x, y, sample_weight, rows)
+        if rules and y is not None:
+            data_checks.check_targets(rules, self._compile_loss.flat_targets(y), method, where)
+
+    def _check_target_structure(self, y, method):
+        names = self.output_names if getattr(self, "output_names", None) else [
+            f"output_{i}" for i in range(len(self._graph.outputs))]
+        if isinstance(self._graph.outputs_struct, dict):
+            names = sorted(self._graph.outputs_struct)
+        try:
+            flatten_targets(y, names)
+        except ValueError as error:
+            raise ValueError(f"{method}: {error}") from None
+
+    def _target_rules(self, x, y, sample_weight, rows):
+        """The target rules of the compiled loss, after one dry run per kind of data.
+
+        The dry run passes the first ``rows`` samples through the model in inference
+        mode (no graph, no moving statistics updated) and through the compiled loss
+        and metrics, so an error a training step would meet there (a loss or metric
+        that cannot be resolved, targets of the wrong shape, a sample_weight that does
+        not fit) comes before any step; the metrics are left as they were.
+        """
+        key = (self._compile_loss, self._compile_metrics,
+               data_checks.signature(x, y, sample_weight))
+        if self._checked_data is None or self._checked_data[0] != key:
+            self._checked_data = None
+            first = tree.map_structure(
+                lambda a: None if a is None else data_adapters.to_device(a[:rows]),
+                (x, y, sample_weight))
+            states = _metric_states(self.metrics)
+            with no_grad():
+                y_pred = self(first[0], training=False)
+                if self._compile_loss is not None:
+                    self._compile_loss(first[1], y_pred, first[2])
+                if self._compile_metrics is not None and first[1] is not None:
+                    self._compile_metrics.update_state(first[1], y_pred, first[2])
+            _restore_metric_states(self.metrics, states)
+            rules = target_rules(self._compile_loss, y_pred) if self._compile_loss else []
+            self._checked_data = (key, rules)
+        return self._checked_data[1]
 
     def _epoch_logs(self, logs):
         """Python floats of the metrics at the end of an epoch (one trip to the host)."""
@@ -441,6 +550,32 @@ def _concatenate(outputs):
     return np.concatenate(outputs, axis=0)
 
 
+def _all_finite(loss, grads):
+    """Whether the loss and every gradient are finite (one trip to the host)."""
+    total = loss.data.sum() + sum(g.sum() for g in grads if g is not None)
+    xp = backend.get_array_module(total)
+    if bool(backend.to_numpy(xp.isfinite(total))):
+        return True
+    # The sum of finite values can overflow: look at each one.
+    arrays = [loss.data, *(g for g in grads if g is not None)]
+    return all(bool(backend.to_numpy(xp.isfinite(a).all())) for a in arrays)
+
+
+def _metric_states(metrics):
+    """{id(variable): a copy of its value} of every state variable of ``metrics``."""
+    return {id(v): v.data.copy() for metric in metrics for v in metric.variables}
+
+
+def _restore_metric_states(metrics, states):
+    """Puts back the values ``_metric_states`` saved; metrics made since are reset."""
+    for metric in metrics:
+        if all(id(v) in states for v in metric.variables):
+            for v in metric.variables:
+                v.assign(states[id(v)])
+        else:
+            metric.reset_state()
+
+
 def _check_epochs(epochs, initial_epoch):
     for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
@@ -448,8 +583,30 @@ def _check_epochs(epochs, initial_epoch):
 
 
 def _check_verbose(verbose):
-    if verbose not in ("auto", 0, 1, 2):
+    if not (verbose == "auto" if isinstance(verbose, str) else isinstance(
+            verbose, (int, np.integer)) and verbose in (0, 1, 2)):
         raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, got {verbose!r}.")
+
+
+def _check_flag(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"`{name}` must be True or False, got {value!r}.")
+
+
+def _check_validation_split(validation_split):
+    if isinstance(validation_split, bool) or not isinstance(
+            validation_split, (int, float, np.floating)) or not 0 <= validation_split < 1:
+        raise ValueError("`validation_split` must be between 0 and 1 (a fraction of the "
+                         f"samples), got {validation_split!r}.")
+
+
+def _check_validation_freq(validation_freq):
+    if isinstance(validation_freq, bool) or not (
+            (isinstance(validation_freq, int) and validation_freq > 0) or (
+                isinstance(validation_freq, (list, tuple, set)) and all(
+                    isinstance(e, int) and e > 0 for e in validation_freq))):
+        raise ValueError("`validation_freq` must be a positive integer or a list of epochs "
+                         f"(counted from 1), got {validation_freq!r}.")
 
 
 def _should_validate(epoch, validation_freq):

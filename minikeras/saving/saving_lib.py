@@ -16,9 +16,18 @@ both ways between minikeras and Keras:
 
 Files are written to a temporary file in the target folder and renamed over
 the target at the end (``os.replace``), so a crash mid-save leaves the old file.
-Loading reads JSON and arrays only: no pickle, no code.
+
+Loading reads JSON and numeric arrays only: no pickle, no code, no import of a
+module a file names. A file is untrusted input, so loading never allocates
+more than the file can justify: zip members' declared sizes are checked
+before they are read (and their CRCs when they are), the model the config
+describes may not hold more weights than the weights file could store
+(``backend.allocation_budget``), and each stored array's shape is checked
+against its variable before it is read. A damaged or malicious file is a
+ValueError, whatever breaks inside (zip, JSON, HDF5, a config of the wrong types).
 """
 
+import contextlib
 import datetime
 import io
 import json
@@ -38,6 +47,11 @@ CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
 WEIGHTS_FILENAME = "model.weights.h5"
 KERAS_FORMAT_VERSION = "3.15.1"  # the Keras release whose file layout this follows
+
+MAX_CONFIG_BYTES = 64 * 2**20  # a config.json larger than this is refused unread
+MAX_COMPRESSION_RATIO = 64  # a member may unpack to at most this many times the archive's size
+WEIGHTS_BUDGET_FACTOR = 8  # variables (weights and optimizer slots) per byte of weights file
+BUDGET_SLACK_BYTES = 64 * 2**20  # plus this, for metrics, scratch and dry runs
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
@@ -92,21 +106,70 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                          f"Received: filepath={filepath}")
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No file found at {filepath}.")
-    if not zipfile.is_zipfile(filepath):
-        raise ValueError(f"{filepath} is not a .keras file (a zip archive).")
-    with zipfile.ZipFile(filepath, "r") as archive:
-        names = archive.namelist()
-        if CONFIG_FILENAME not in names or WEIGHTS_FILENAME not in names:
-            raise ValueError(f"{filepath} is not a valid .keras file: it must hold "
-                             f"{CONFIG_FILENAME} and {WEIGHTS_FILENAME}, found {names}.")
-        config = json.loads(archive.read(CONFIG_FILENAME))
-        weights = archive.read(WEIGHTS_FILENAME)
-    if not compile:
-        config.pop("compile_config", None)
-    model = deserialize_keras_object(config, custom_objects=custom_objects)
-    with h5py.File(io.BytesIO(weights), "r") as store:
-        load_state(model, store)
+    with open(filepath, "rb") as file, _file_errors_as_value_errors(filepath):
+        if not zipfile.is_zipfile(file):
+            raise ValueError(f"{filepath} is not a .keras file (a zip archive).")
+        with zipfile.ZipFile(file, "r") as archive:
+            names = archive.namelist()
+            if CONFIG_FILENAME not in names or WEIGHTS_FILENAME not in names:
+                raise ValueError(f"{filepath} is not a valid .keras file: it must hold "
+                                 f"{CONFIG_FILENAME} and {WEIGHTS_FILENAME}, found {names}.")
+            config = _read_json(archive, filepath)
+            weights = _read_member(archive, WEIGHTS_FILENAME, filepath, _member_limit(filepath))
+        if not isinstance(config, dict):
+            raise ValueError(f"{filepath}: {CONFIG_FILENAME} must hold a JSON object (the "
+                             f"model's config), found {type(config).__name__}.")
+        if not compile:
+            config.pop("compile_config", None)
+        budget = WEIGHTS_BUDGET_FACTOR * len(weights) + BUDGET_SLACK_BYTES
+        with backend.allocation_budget(budget):
+            model = deserialize_keras_object(config, custom_objects=custom_objects)
+        if not isinstance(model, Layer) or not hasattr(model, "compile"):
+            raise ValueError(f"{filepath}: the config describes {model!r}, not a model.")
+        with h5py.File(io.BytesIO(weights), "r") as store:
+            load_state(model, store)
     return model
+
+
+@contextlib.contextmanager
+def _file_errors_as_value_errors(filepath):
+    """Whatever a damaged file breaks (zip, JSON, HDF5, a config of the wrong types) is a
+    ValueError naming the file; ValueErrors pass as they are, and MemoryError is never
+    hidden (the size checks must prevent it)."""
+    try:
+        yield
+    except (ValueError, MemoryError):
+        raise
+    except Exception as error:
+        raise ValueError(f"Could not load {filepath}: the file is damaged or is not a Keras "
+                         f"file ({type(error).__name__}: {error}).") from error
+
+
+def _member_limit(filepath):
+    """The most bytes a member of the archive may unpack to: a bound on compression."""
+    return MAX_COMPRESSION_RATIO * os.path.getsize(filepath)
+
+
+def _read_member(archive, name, filepath, limit):
+    """The bytes of a zip member (at most ``limit``), its declared size checked before
+    reading and its CRC on reading."""
+    info = archive.getinfo(name)
+    if info.file_size > limit:
+        raise ValueError(f"{filepath}: {name} declares {info.file_size:,} bytes, more than "
+                         f"the {limit:,} allowed for this file.")
+    with archive.open(info) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{filepath}: {name} holds more than the {limit:,} bytes allowed.")
+    return data
+
+
+def _read_json(archive, filepath):
+    text = _read_member(archive, CONFIG_FILENAME, filepath, MAX_CONFIG_BYTES)
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(f"{filepath}: {CONFIG_FILENAME} is nested too deeply.") from None
 
 
 def save_weights(model, filepath, overwrite=True, max_shard_size=None):
@@ -131,17 +194,19 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     if not model.built:
         raise ValueError("You are loading weights into a model that has not yet been built. "
                          "Build it first by calling it on some data.")
-    if filepath.endswith(".keras"):
-        with zipfile.ZipFile(filepath, "r") as archive:
-            data = archive.read(WEIGHTS_FILENAME)
-        with h5py.File(io.BytesIO(data), "r") as store:
-            load_state(model, store, skip_mismatch)
-    elif filepath.endswith(".weights.h5"):
-        with h5py.File(filepath, "r") as store:
-            load_state(model, store, skip_mismatch)
-    else:
+    if not filepath.endswith((".keras", ".weights.h5")):
         raise ValueError("File format not supported: filepath must end in `.keras` or "
                          f"`.weights.h5`. Received: filepath={filepath}")
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No file found at {filepath}.")
+    with open(filepath, "rb") as file, _file_errors_as_value_errors(filepath):
+        weights = file
+        if filepath.endswith(".keras"):
+            with zipfile.ZipFile(file, "r") as archive:
+                weights = io.BytesIO(_read_member(archive, WEIGHTS_FILENAME, filepath,
+                                                  _member_limit(filepath)))
+        with h5py.File(weights, "r") as store:
+            load_state(model, store, skip_mismatch)
 
 
 def atomic_write(filepath, write):
@@ -160,6 +225,19 @@ def atomic_write(filepath, write):
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder):
+    """Makes the rename durable: after a power cut the folder names the new file."""
+    if not hasattr(os, "O_DIRECTORY"):  # Windows: no directory handles to sync
+        return
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with contextlib.suppress(OSError):  # some file systems cannot sync a directory
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _file_mode(filepath):
@@ -216,16 +294,21 @@ def load_state(root, store, skip_mismatch=False):
                          "changed:\n" + "\n".join(errors))
     if errors:
         warnings.warn("Skipped mismatching objects:\n" + "\n".join(errors), stacklevel=3)
-    for variable, value in assignments:
+    values = [np.asarray(dataset) for _, dataset in assignments]  # every read before any write
+    for (variable, _), value in zip(assignments, values, strict=True):
         variable.assign(value)
 
 
 def _stored_values(store, path):
+    """The datasets stored for the object at ``path`` (not read yet: their shapes are
+    checked first)."""
     key = f"{path}/vars" if path else "vars"
     if key not in store:
         return []
     group = store[key]
-    return [np.asarray(group[str(i)]) for i in range(len(group))]
+    if not isinstance(group, h5py.Group):
+        raise ValueError(f"The weights file holds {key!r}, but not as a group of arrays.")
+    return [group[str(i)] for i in range(len(group))]
 
 
 def _mismatch(obj, variables, values):
@@ -233,6 +316,8 @@ def _mismatch(obj, variables, values):
         return (f"it has {len(variables)} variables, but the file holds {len(values)} "
                 f"for it. Expected: {[v.name for v in variables]}")
     for variable, value in zip(variables, values, strict=True):
+        if not isinstance(value, h5py.Dataset) or value.dtype.kind not in "biuf":
+            return f"variable '{variable.name}' is not stored as an array of numbers"
         if tuple(value.shape) != tuple(variable.shape):
             return (f"variable '{variable.name}' has shape {tuple(variable.shape)}, but the file "
                     f"holds shape {tuple(value.shape)}")

@@ -14,6 +14,7 @@ registered name; reading it back needs ``custom_objects`` or
 file (a serialized lambda) is never run: an unknown name is a ValueError.
 """
 
+import difflib
 import importlib
 import types
 import warnings
@@ -191,10 +192,11 @@ _NOT_SPECIAL = object()
 
 def _deserialize_special(config):
     class_name, inner = config["class_name"], config["config"]
-    if class_name == "__numpy__":
-        return np.array(inner["value"], dtype=inner["dtype"])
-    if class_name == "__tensor__":
-        return np.array(inner["value"], dtype=inner["dtype"])
+    if class_name in ("__numpy__", "__tensor__"):
+        dtype = np.dtype(inner["dtype"])
+        if dtype.kind not in "biufc":  # no objects, no giant void or string items
+            raise ValueError(f"A stored array must hold numbers; its dtype is {dtype}.")
+        return np.array(inner["value"], dtype=dtype)
     if class_name == "__bytes__":
         return inner["value"].encode("utf-8")
     if class_name == "__ellipsis__":
@@ -212,6 +214,10 @@ def _deserialize_special(config):
 
 def _retrieve(name, registered_name, module, custom_objects, kind):
     """The class or function a config names: custom objects first, then minikeras's own."""
+    if not isinstance(name, str) or not isinstance(module, (str, type(None))) or not isinstance(
+            registered_name, (str, type(None))):
+        raise ValueError(f"Invalid config: the {kind} name {name!r}, module {module!r} and "
+                         f"registered name {registered_name!r} must be strings.")
     for key in (registered_name, name):
         if key:
             found = object_registration.get_registered_object(key, custom_objects)
@@ -220,9 +226,11 @@ def _retrieve(name, registered_name, module, custom_objects, kind):
     found = _builtin(name, module, kind)
     if found is not None:
         return found
+    close = difflib.get_close_matches(str(name), _builtin_names(module, kind), n=3)
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise ValueError(
-        f"Unknown {kind} '{name}' (module {module!r}, registered name {registered_name!r}). "
-        "If it is your own, pass it in `custom_objects={'"
+        f"Unknown {kind} '{name}' (module {module!r}, registered name {registered_name!r}).{hint}"
+        " If it is your own, pass it in `custom_objects={'"
         f"{registered_name or name}': ...}}` or decorate it with "
         "@keras.saving.register_keras_serializable()."
     )
@@ -230,9 +238,31 @@ def _retrieve(name, registered_name, module, custom_objects, kind):
 
 def _builtin(name, module, kind):
     """minikeras's own object for Keras's ``module`` and ``name``, or None."""
+    for package in _candidate_packages(module, kind):
+        obj = getattr(package, name, None)
+        if obj is None:
+            continue
+        if kind == "function" and callable(obj) and not isinstance(obj, type):
+            return obj
+        if kind == "class" and isinstance(obj, type):
+            return obj
+    return None
+
+
+def _builtin_names(module, kind):
+    """The names of minikeras's own classes (or functions) where ``module`` points."""
+    packages = _candidate_packages(module, kind) or [
+        p for p in map(_component, _COMPONENTS) if p is not None]
+    return sorted({name for package in packages for name in dir(package)
+                   if not name.startswith("_") and (kind == "class") == isinstance(
+                       getattr(package, name), type)})
+
+
+def _candidate_packages(module, kind):
+    """The minikeras packages Keras's ``module`` corresponds to (none for other modules)."""
     module = module or ""
     if not (module == "keras" or module.startswith("keras.") or module == "builtins"):
-        return None
+        return []
     if kind == "function":
         candidates = [c for c in ("losses", "metrics", "activations") if c in module] or [
             "losses", "metrics", "activations"]
@@ -241,13 +271,4 @@ def _builtin(name, module, kind):
     else:
         parts = module.split(".")
         candidates = [p for p in parts if p in _COMPONENTS] or list(_COMPONENTS)
-    for candidate in candidates:
-        package = _component(candidate)
-        obj = getattr(package, name, None) if package is not None else None
-        if obj is None:
-            continue
-        if kind == "function" and callable(obj) and not isinstance(obj, type):
-            return obj
-        if kind == "class" and isinstance(obj, type):
-            return obj
-    return None
+    return [p for p in map(_component, candidates) if p is not None]

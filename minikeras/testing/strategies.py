@@ -109,3 +109,45 @@ def distinct_rows(array, axis=-1, gap=1e-3):
     if array.shape[axis] > 1:
         assume(np.all(np.abs(np.diff(ordered, axis=axis)) > gap))
     return array
+
+
+# -- wrong input, for the tests that every mistake gets a clear error -----------------
+
+WRONG_DTYPES = ("float32", "float64", "float16", "int32", "uint8", "bool", "complex64",
+                "object", "str", "datetime64[s]")
+
+
+def any_arrays(max_dims=5, max_side=4, dtypes=WRONG_DTYPES):
+    """Arrays of any rank (0 included), any side (0 included) and any dtype, numeric or not."""
+    def build(shape, dtype, fill):
+        if dtype == "object":
+            return np.full(shape, None, dtype=object)
+        if dtype == "str":
+            return np.full(shape, "a")
+        with np.errstate(invalid="ignore"):  # NaN and Inf cast to integers: any value will do
+            return np.full(shape, fill).astype(dtype)
+
+    return st.builds(build, hnp.array_shapes(min_dims=0, max_dims=max_dims, min_side=0,
+                                             max_side=max_side),
+                     st.sampled_from(dtypes),
+                     st.sampled_from([0.0, 1.0, -2.5, np.nan, np.inf]))
+
+
+def wrong_inputs(max_dims=5, max_side=4):
+    """What a user may pass by mistake where arrays belong: arrays of any shape and dtype,
+    lists and dicts of them, ragged lists, scalars, strings, None."""
+    arrays = any_arrays(max_dims, max_side)
+    return st.one_of(
+        arrays,
+        st.lists(arrays, max_size=3),
+        st.tuples(arrays),
+        st.dictionaries(st.sampled_from(["a", "b", "input"]), arrays, max_size=2),
+        st.sampled_from([None, 0, 2.5, "abc", [[1.0, 2.0], [3.0]], [], {}, ()]),
+    )
+
+
+def wrong_arguments():
+    """Values a user may pass by mistake for a constructor or fit argument."""
+    return st.sampled_from([None, 0, -1, 1, 2, 3, 0.5, -0.5, 1.5, float("nan"), True, "a",
+                            "relu", "same", "", (), (0,), (1,), (2, 2), (-1, 3), (1, 2, 3),
+                            [2], {"a": 1}, object()])
