@@ -130,21 +130,27 @@ def _draw_inputs(data, kind, options, same_rank):
 
 
 def _assume_well_conditioned(class_name, y_true, y_pred, options):
-    """Rejects cosine-similarity draws whose y_pred has a norm along ``axis`` in [5e-8, 0.1).
+    """Rejects draws where float32 rounding, amplified, is all a comparison would see.
 
-    normalize(y) = y * min(1 / |y|, 1e7) has the gradient (I - n n^T) / |y|, so
-    one rounding of the forward pass becomes eps / |y| of absolute error in the
-    gradient: an entry that cancels to zero (y_pred parallel to y_true) can be
-    0 on one side and 0.06 on the other when |y| = 1e-7. Norms of at least 0.1,
-    and those clamped well under Keras's floor of 1e-7 (zero vectors included),
-    compare the formulas and not that amplified rounding.
+    Cosine similarity: normalize(y) = y * min(1 / |y|, 1e7) has the gradient
+    (I - n n^T) / |y|, so one rounding of the forward pass becomes eps / |y| of
+    absolute error: an entry that cancels to zero (y_pred parallel to y_true)
+    is 0 on one side and 0.06 on the other at |y| = 1e-7. Norms along ``axis``
+    of at least 0.1, or clamped well under Keras's floor of 1e-7, are compared.
+
+    Categorical cross-entropies of probabilities: the loss -log(p_label / sum p)
+    has the gradient -1 / p_label + 1 / sum p, which cancels when the other
+    classes hold almost nothing and leaves eps / p_label of absolute error
+    (4e-6 for a row [0.002, 0]). Rows summing to at least 0.5, or to 0, are compared.
     """
-    if class_name != "CosineSimilarity":
-        return
-    if y_pred.ndim == y_true.ndim + 1:  # Keras squeezes the (..., 1) predictions first
-        y_pred = y_pred[..., 0]
-    norms = np.linalg.norm(y_pred.astype("float64"), axis=options["axis"])
-    assume(np.all((norms < 5e-8) | (norms >= 0.1)))
+    if class_name == "CosineSimilarity":
+        if y_pred.ndim == y_true.ndim + 1:  # Keras squeezes the (..., 1) predictions first
+            y_pred = y_pred[..., 0]
+        norms = np.linalg.norm(y_pred.astype("float64"), axis=options["axis"])
+        assume(np.all((norms < 5e-8) | (norms >= 0.1)))
+    elif LOSSES[class_name][1] in ("categorical", "sparse") and not options.get("from_logits"):
+        totals = y_pred.astype("float64").sum(axis=-1)
+        assume(np.all((totals == 0) | (totals >= 0.5)))
 
 
 def _draw_sample_weight(data, loss, y_true, y_pred):
