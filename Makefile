@@ -14,7 +14,7 @@ ifeq ($(MINIKERAS_DATA),)
   endif
 endif
 
-.PHONY: mnist test lint install
+.PHONY: mnist test lint install parity-report
 
 install: $(INSTALLED)
 
@@ -32,3 +32,7 @@ test: lint
 
 mnist: $(INSTALLED)
 	$(PY) examples/train_loop_from_scratch.py
+
+# parity_report.md: every component against the installed tf.keras, on fixed seeds.
+parity-report: $(INSTALLED)
+	$(PY) -m parity_tests.report

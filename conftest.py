@@ -31,6 +31,7 @@ settings.register_profile(
     max_examples=3,
     deadline=None,
     derandomize=True,
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("MINIKERAS_HYPOTHESIS_PROFILE", "ci"))

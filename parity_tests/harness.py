@@ -9,6 +9,7 @@ also recorded, so ``python -m parity_tests.report`` can list the errors seen.
 
 import contextlib
 import os
+import re
 
 import numpy as np
 
@@ -102,20 +103,49 @@ def tolerance(kind, quantity="forward", dtype="float32"):
     return max(rtol * factor, 1e-9), max(atol * factor, 1e-9)
 
 
+# A label starts with the component it checks, "module.Name" ("losses.mse", "layers.Dense",
+# "models.Model.fit"), and may go on with details: "losses.mse({...})", "Dense: d/d(input)".
+_COMPONENT = re.compile(r"[a-z_]+(\.[A-Za-z_][A-Za-z0-9_]*)+")
+# Short prefixes tests use, and the module they stand for.
+_MODULE_ALIASES = {"schedules": "optimizers.schedules"}
+
+
+def component_name(what):
+    """The component a comparison labelled ``what`` checks, as "module.Name".
+
+    The label's first word, up to any detail ("(", "[", "{", ":" or a space);
+    a bare layer class (as ``compare_layers`` labels) is "layers.<class>".
+    Raises ValueError for a label that names no component, so that every row
+    of the parity report is one.
+    """
+    head = re.split(r"[\s:(\[{]", what.strip(), maxsplit=1)[0]
+    module, _, rest = head.partition(".")
+    if not rest and hasattr(mk.layers, head):
+        head = f"layers.{head}"
+    elif module in _MODULE_ALIASES:
+        head = f"{_MODULE_ALIASES[module]}.{rest}"
+    if not _COMPONENT.fullmatch(head):
+        raise ValueError(f"A parity comparison's label must start with the component it checks, "
+                         f"as 'module.Name' (e.g. 'layers.Dense', 'losses.mse'); got {what!r}.")
+    return head
+
+
 def assert_close(actual, expected, kind, quantity="forward", dtype="float32", what=""):
     """Asserts ``actual`` (minikeras) matches ``expected`` (tf.keras) and records the errors.
 
+    what: the label, starting with the component checked (see ``component_name``).
     Where tf.keras is finite, minikeras must be finite too; where both are
     NaN or the same infinity, they agree.
     """
+    component = component_name(what)
     actual, expected = np.asarray(actual, dtype="float64"), np.asarray(expected, dtype="float64")
     rtol, atol = tolerance(kind, quantity, dtype)
     abs_error, rel_error = errors(actual, expected, atol)
     passed = actual.shape == expected.shape and bool(
         np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True))
-    RECORDS.append({"component": what, "kind": kind, "quantity": quantity, "dtype": dtype,
-                    "abs_error": abs_error, "rel_error": rel_error, "rtol": rtol, "atol": atol,
-                    "passed": passed})
+    RECORDS.append({"component": component, "label": what, "kind": kind, "quantity": quantity,
+                    "dtype": dtype, "abs_error": abs_error, "rel_error": rel_error,
+                    "rtol": rtol, "atol": atol, "passed": passed})
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
     finite = np.isfinite(expected)
     assert np.isfinite(actual[finite]).all(), f"{what}: not finite where tf.keras is"
@@ -188,6 +218,60 @@ def keras_twin(layer):
 def copy_weights(source, target):
     """Copies weights between a minikeras and a tf.keras layer or model (either direction)."""
     target.set_weights([np.asarray(w) for w in source.get_weights()])
+
+
+def compare_weights(ours, theirs, kind, what):
+    """Asserts a minikeras layer or model holds the weights of its tf.keras twin.
+
+    Compared in ``get_weights`` order (non-trainable ones, such as moving
+    statistics, included); each is labelled with its path in tf.keras.
+    """
+    paths = [w.path for w in theirs.weights]
+    ours, theirs = ours.get_weights(), theirs.get_weights()
+    assert len(ours) == len(theirs), f"{what}: {len(ours)} weights, tf.keras has {len(theirs)}"
+    for path, a, e in zip(paths, ours, theirs, strict=True):
+        assert_close(a, e, kind, what=f"{what}: {path}")
+
+
+def apply_gradient_steps(optimizer, weights, gradient_steps, constraint=None):
+    """New variables holding ``weights``, after ``optimizer`` applied every step's gradients.
+
+    optimizer: a minikeras or a tf.keras optimizer; the variables are of its framework.
+    gradient_steps: for each step, one gradient per weight (None: no gradient this step).
+    constraint: set on the first variable (a function of a Tensor, or a Keras constraint).
+    """
+    if isinstance(optimizer, mk.optimizers.Optimizer):
+        variables = [mk.Variable(w, name=f"w{i}") for i, w in enumerate(weights)]
+        steps = gradient_steps
+    else:
+        variables = [tf.keras.Variable(w, name=f"w{i}") for i, w in enumerate(weights)]
+        steps = [[None if g is None else tf.constant(g) for g in step] for step in gradient_steps]
+    if constraint is not None:
+        variables[0].constraint = constraint
+    for step in steps:
+        optimizer.apply_gradients(list(zip(step, variables, strict=True)))
+    return variables
+
+
+def _generic_name(name):
+    # tf.keras numbers unnamed variables ("variable_7", Nadam's u_product) by creation order.
+    return re.sub(r"^variable(_\d+)?$", "variable", name)
+
+
+def compare_optimizer_states(what, ours, our_variables, theirs, their_variables):
+    """Asserts two optimizers left the same weights and hold the same variables after their steps.
+
+    ours, theirs: a minikeras optimizer and its tf.keras twin; our_variables,
+    their_variables: the weights each updated (see ``apply_gradient_steps``).
+    The optimizers' own variables (iterations, slots...) must match in name,
+    order and value.
+    """
+    for i, (a, e) in enumerate(zip(our_variables, their_variables, strict=True)):
+        assert_close(a.numpy(), np.asarray(e.numpy()), "optimizer", what=f"{what}: weight {i}")
+    assert ([_generic_name(v.name) for v in ours.variables]
+            == [_generic_name(v.name) for v in theirs.variables]), what
+    for a, e in zip(ours.variables, theirs.variables, strict=True):
+        assert_close(a.numpy(), np.asarray(e), "optimizer", what=f"{what}: {a.name}")
 
 
 def compare_layers(layer, x, kind, training=False, seed=0, twin=None):

@@ -38,17 +38,21 @@ class _Collector:
 
 
 def component_rows(records):
-    """One row per component: worst errors per quantity, tolerances, and pass/fail."""
+    """One row per component and tolerance kind: worst errors per quantity, tolerances, pass/fail.
+
+    A component compared under two kinds (a layer alone, and inside a trained
+    model) gets a row for each, so that every row's errors meet its own tolerance.
+    """
     rows = collections.OrderedDict()
     for record in records:
-        name = record["component"].split(":")[0].strip() or "(unnamed)"
-        row = rows.setdefault(name, {"kind": record["kind"], "passed": True, "checks": 0})
+        key = (record["component"], record["kind"])
+        row = rows.setdefault(key, {"passed": True, "checks": 0})
         quantity = record["quantity"]
         row["checks"] += 1
         row["passed"] &= record["passed"]
         for measure in ("abs_error", "rel_error"):
-            key = f"{quantity}_{measure}"
-            row[key] = max(row.get(key, 0.0), record[measure])
+            field = f"{quantity}_{measure}"
+            row[field] = max(row.get(field, 0.0), record[measure])
         row[f"{quantity}_tolerance"] = (record["rtol"], record["atol"])
     return rows
 
@@ -79,17 +83,17 @@ def markdown(rows, versions, failed_tests):
         "| tolerance (fwd) | tolerance (grad) | result |",
         "|---|---|---:|---:|---:|---:|---:|---|---|---|",
     ]
-    for name in sorted(rows):
-        row = rows[name]
+    for name, kind in sorted(rows):
+        row = rows[(name, kind)]
         lines.append(
-            f"| {name} | {row['kind']} | {row['checks']} | {_fmt(row.get('forward_abs_error'))} "
+            f"| {name} | {kind} | {row['checks']} | {_fmt(row.get('forward_abs_error'))} "
             f"| {_fmt(row.get('forward_rel_error'))} | {_fmt(row.get('gradient_abs_error'))} "
             f"| {_fmt(row.get('gradient_rel_error'))} "
             f"| {_tolerance(row.get('forward_tolerance'))} "
             f"| {_tolerance(row.get('gradient_tolerance'))} "
             f"| {'pass' if row['passed'] else '**FAIL**'} |")
     passed = sum(row["passed"] for row in rows.values())
-    lines += ["", f"{passed} of {len(rows)} components pass."]
+    lines += ["", f"{passed} of {len(rows)} rows pass."]
     if failed_tests:
         lines += ["", "Failed tests:", "", *(f"- `{test}`" for test in failed_tests)]
     return "\n".join(lines) + "\n"

@@ -10,6 +10,8 @@ import importlib
 import inspect
 import pathlib
 
+import pytest
+
 from parity_tests import harness
 
 COMPONENT_MODULES = ["activations", "initializers", "regularizers", "layers", "losses",
@@ -59,3 +61,16 @@ def test_claims_name_real_components():
                      if name.split(".")[0] in {m.split(".")[0] for m in COMPONENT_MODULES}
                      and name not in public)
     assert not unknown, f"@covers names no public component: {unknown}"
+
+
+def test_comparison_labels_become_component_names():
+    assert harness.component_name("Dense: d/d(input)") == "layers.Dense"
+    assert harness.component_name("BatchNormalization moving_mean after 6 steps") == (
+        "layers.BatchNormalization")
+    assert harness.component_name("losses.mse({'axis': 0}): d/d(input 0)") == "losses.mse"
+    assert harness.component_name("activations.relu{'max_value': 6.0}") == "activations.relu"
+    assert harness.component_name("schedules.CosineDecay at step 3") == (
+        "optimizers.schedules.CosineDecay")
+    assert harness.component_name("models.Model.fit (mlp): weights") == "models.Model.fit"
+    with pytest.raises(ValueError, match="must start with the component"):
+        harness.component_name("a Loss subclass (reduction=sum)")

@@ -110,5 +110,5 @@ def test_layers_draw_their_default_kernels_from_keras_distribution():
     center, scale = 0.0, np.asarray(theirs.kernel).std()
     assert_close(statistics(ours.kernel.numpy(), center, scale, True),
                  statistics(theirs.kernel, center, scale, True), "distribution",
-                 what="Conv2D default kernel")
+                 what="initializers.GlorotUniform as Conv2D's default kernel")
     np.testing.assert_array_equal(ours.bias.numpy(), theirs.bias)

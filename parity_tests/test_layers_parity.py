@@ -160,7 +160,8 @@ def test_a_frozen_batch_normalization_uses_moving_statistics_in_training_as_kera
     twin(tf.constant(x))
     compare_layers(layer, x, "normalization", training=True, twin=twin)
     for ours, theirs in zip(layer.weights, twin.weights, strict=True):
-        assert_close(ours.numpy(), np.asarray(theirs), "normalization", what=ours.name)
+        assert_close(ours.numpy(), np.asarray(theirs), "normalization",
+                     what=f"layers.BatchNormalization (frozen) {ours.name}")
 
 
 @covers("layers.Dropout")

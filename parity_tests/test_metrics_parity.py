@@ -232,7 +232,7 @@ def test_a_subclassed_metric_accumulates_as_in_keras():
         ours.update_state(y_true, y_pred, sample_weight=weights)
         theirs.update_state(y_true, y_pred, sample_weight=weights)
     assert_close(ours.result().numpy(), np.asarray(theirs.result()), "reduction",
-                 what="a Metric subclass")
+                 what="metrics.Metric subclass")
     ours.reset_state()
     theirs.reset_state()
     assert ours.result().item() == float(theirs.result()) == 0.0

@@ -135,7 +135,7 @@ def test_predict_matches_keras(name, rows, batch_size):
     data = inputs_for(name, rows)
     expected = theirs.predict(data, batch_size=batch_size, verbose=0)
     assert_outputs_close(ours.predict(data, batch_size=batch_size, verbose=0), expected,
-                         what=f"{name}.predict")
+                         what=f"models.Model.predict ({name})")
 
 
 def summary_text(model, **kwargs):
@@ -169,7 +169,7 @@ def test_a_minikeras_file_loads_in_keras_and_predicts_the_same(name, tmp_path):
     loaded = tf.keras.models.load_model(path)
     data = inputs_for(name, 9)
     assert_outputs_close(loaded.predict(data, verbose=0), ours.predict(data, verbose=0),
-                         what=f"{name} loaded in Keras")
+                         what=f"saving.save_model ({name}, loaded by Keras)")
 
 
 @pytest.mark.parametrize("name", sorted(BUILDS))
@@ -181,7 +181,7 @@ def test_a_keras_file_loads_in_minikeras_and_predicts_the_same(name, tmp_path):
     assert [layer.name for layer in loaded.layers] == [layer.name for layer in theirs.layers]
     data = inputs_for(name, 9)
     assert_outputs_close(loaded.predict(data, verbose=0), theirs.predict(data, verbose=0),
-                         what=f"{name} saved by Keras")
+                         what=f"saving.load_model ({name}, saved by Keras)")
 
 
 @covers("saving.save_weights", "saving.load_weights")
@@ -248,10 +248,10 @@ def test_evaluate_matches_keras(name):
     x, y = inputs_for(name, 50), targets_for(name, 50)
     expected = theirs.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
     assert_logs_close(ours.evaluate(x, y, batch_size=16, verbose=0, return_dict=True), expected,
-                      "linear", f"{name}.evaluate")
+                      "linear", f"models.Model.evaluate ({name})")
     as_list = theirs.evaluate(x, y, batch_size=16, verbose=0)
     assert_close(ours.evaluate(x, y, batch_size=16, verbose=0), as_list, "linear",
-                 what=f"{name}.evaluate list order")
+                 what=f"models.Model.evaluate ({name}, as a list)")
 
 
 @pytest.mark.parametrize("name", sorted(FIT_BUILDS))
@@ -265,9 +265,10 @@ def test_fit_matches_keras_step_for_step(name, optimizer):
     expected = theirs.fit(x, y, **arguments).history
     actual = ours.fit(x, y, **arguments).history
     assert_logs_close({k: np.array(v) for k, v in actual.items()},
-                      {k: np.array(v) for k, v in expected.items()}, "training", f"{name}.fit")
+                      {k: np.array(v) for k, v in expected.items()}, "training",
+                      f"models.Model.fit ({name})")
     for a, e in zip(ours.get_weights(), theirs.get_weights(), strict=True):
-        assert_close(a, e, "training", what=f"{name} weights after fit")
+        assert_close(a, e, "training", what=f"models.Model.fit ({name}): weights")
 
 
 @pytest.mark.parametrize("weighting", ["class_weight", "sample_weight"])
@@ -283,7 +284,8 @@ def test_class_and_sample_weights_match_keras(weighting):
     actual = ours.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
                       **arguments).history
     assert_logs_close({k: np.array(v) for k, v in actual.items()},
-                      {k: np.array(v) for k, v in expected.items()}, "training", weighting)
+                      {k: np.array(v) for k, v in expected.items()}, "training",
+                      f"models.Model.fit ({weighting})")
 
 
 def test_summary_after_training_counts_the_optimizer_like_keras():
@@ -309,6 +311,7 @@ def test_a_trained_model_file_resumes_training_in_the_other_framework(direction,
     expected = source.fit(x, y, **arguments).history
     actual = loaded.fit(x, y, **arguments).history
     assert_logs_close({k: np.array(v) for k, v in actual.items()},
-                      {k: np.array(v) for k, v in expected.items()}, "training", direction)
+                      {k: np.array(v) for k, v in expected.items()}, "training",
+                      f"saving.load_model ({direction}): fit")
     for a, e in zip(loaded.get_weights(), source.get_weights(), strict=True):
-        assert_close(a, e, "training", what=f"{direction}: weights")
+        assert_close(a, e, "training", what=f"saving.load_model ({direction}): weights after fit")

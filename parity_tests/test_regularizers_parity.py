@@ -44,7 +44,8 @@ def test_layer_losses_equal_keras_for_the_same_weights():
     copy_weights(ours, theirs)
     ours_losses = [loss.numpy() for loss in ours.losses]
     theirs_losses = [np.asarray(loss) for loss in theirs.losses]
-    assert_close(ours_losses, theirs_losses, "reduction", what="Conv2D.losses")
+    assert_close(ours_losses, theirs_losses, "reduction",
+                 what="regularizers.L2 and L1 in Conv2D.losses")
 
 
 @covers("regularizers.Regularizer")
@@ -64,4 +65,4 @@ def test_a_custom_regularizer_subclass_adds_the_same_loss_as_in_keras():
     ours, theirs = build(mk), build(tf.keras)
     copy_weights(ours, theirs)
     assert_close(ours.losses[0].numpy(), np.asarray(theirs.losses[0]), "reduction",
-                 what="Regularizer subclass")
+                 what="regularizers.Regularizer subclass")

@@ -95,6 +95,18 @@ def test_batch_normalization_moving_statistics_follow_keras_formula_over_several
     np.testing.assert_allclose(layer.moving_variance.numpy(), variance, rtol=1e-5)
 
 
+def test_batch_statistics_of_a_convolution_sized_batch_keep_float32_accuracy():
+    # 32 images of 26x26 positions: 21632 terms per channel, around a mean of 3.
+    x = _batch(shape=(32, 26, 26, 8), shift=3.0)
+    layer = layers.BatchNormalization(momentum=0.0)
+    layer(x, training=True)
+    exact = x.astype("float64")
+    # A float32 running sum of 21632 terms would be off by ~1e-5; float32 rounding is 6e-8.
+    np.testing.assert_allclose(layer.moving_mean.numpy(), exact.mean(axis=(0, 1, 2)), rtol=3e-7)
+    np.testing.assert_allclose(layer.moving_variance.numpy(), exact.var(axis=(0, 1, 2)),
+                               rtol=3e-7)
+
+
 def test_inference_calls_leave_the_moving_statistics_alone():
     layer = layers.BatchNormalization()
     layer(_batch(), training=False)
