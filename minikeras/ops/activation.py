@@ -19,11 +19,11 @@ class ReLU(Function):
     """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
 
     def forward(self, x):
-        self.positive = x > 0
-        return x * self.positive
+        self.y = get_array_module(x).maximum(x, 0)  # one pass; x * (x > 0) takes two
+        return self.y
 
     def backward(self, gy):
-        return gy * self.positive
+        return gy * (self.y > 0)  # y > 0 exactly where x > 0
 
 
 class ReLU6(Function):

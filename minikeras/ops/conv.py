@@ -33,48 +33,40 @@ class Conv2D(Function):
     dL/dx[n, p, q] = sum_{a, b} dL/dY[n, p - a*dh, q - b*dw] @ k[a, b]^T:
     the convolution of dL/dY, padded with zeros, with the kernel flipped
     (a -> KH-1-a, b -> KW-1-b) and its channel axes swapped.
-    Strides go through space to depth (``to_blocks``) so that only stride 1 remains.
+    Strides go through space to depth (``Blocks``) so that only stride 1 remains.
     """
 
     def __init__(self, strides, padding, dilation):
         self.strides, self.padding, self.dilation = strides, padding, dilation
 
     def forward(self, x, kernel):
-        self.x_shape, self.kernel_shape = x.shape, kernel.shape
-        self.geometry = Geometry(x.shape, kernel.shape[:2], self.strides, self.dilation,
-                                 self.padding)
-        self.blocks = to_blocks(x, self.geometry)  # (N, OH + QH - 1, OW + QW - 1, SH*SW*C)
-        self.block_kernel = kernel_to_blocks(kernel, self.strides)  # (QH, QW, SH*SW*C, F)
-        return correlate(self.blocks, self.block_kernel, self.dilation)  # (N, OH, OW, F)
+        geometry = Geometry(x.shape, kernel.shape[:2], self.strides, self.dilation, self.padding)
+        self.blocks = Blocks(geometry, x.shape)
+        self.x_blocks = self.blocks.from_image(x)  # (N, R, T, SH*SW*C)
+        self.block_kernel = self.blocks.from_kernel(kernel)  # (QH, QW, SH*SW*C, F)
+        return correlate(self.x_blocks, self.block_kernel, self.dilation)  # (N, OH, OW, F)
 
     def backward(self, gy):
         xp = get_array_module(gy)
         gy = xp.ascontiguousarray(gy)  # (N, OH, OW, F)
         gkernel = gx = None
         if self.needs_input_grad[1]:
-            gblocks = kernel_gradient(self.blocks, gy, self.block_kernel.shape, self.dilation)
-            gkernel = kernel_from_blocks(gblocks, self.kernel_shape, self.strides)  # (KH, KW, C, F)
+            gblocks = kernel_gradient(self.x_blocks, gy, self.block_kernel.shape, self.dilation)
+            gkernel = self.blocks.to_kernel(gblocks)  # (KH, KW, C, F)
         if self.needs_input_grad[0]:
             gx = self._input_gradient(gy)
         return gx, gkernel
 
     def _input_gradient(self, gy):
         """dL/dx (N, H, W, C): dL/dY convolved with the flipped block kernel, then unblocked."""
-        xp = get_array_module(gy)
         qh, qw = self.block_kernel.shape[:2]
-        (dh, dw), (sh, sw) = self.dilation, self.strides
+        dh, dw = self.dilation
         flipped = self.block_kernel[::-1, ::-1].swapaxes(2, 3)  # (QH, QW, F, SH*SW*C)
-        # Pad so that every output pixel a block pixel contributed to is counted.
-        full = xp.pad(gy, ((0, 0), (dh * (qh - 1),) * 2, (dw * (qw - 1),) * 2, (0, 0)))
-        (top, _), (left, _) = self.geometry.row_padding, self.geometry.col_padding
-        _, height, width, _ = self.x_shape
-        rows = slice(top // sh, -(-(top + height) // sh))  # only the blocks that hold x's pixels
-        cols = slice(left // sw, -(-(left + width) // sw))
+        # Zeros around dL/dY, so that every output a block pixel went into is counted.
+        full = zero_padded(gy, dh * (qh - 1), dw * (qw - 1))  # (N, R + DH*(QH-1), .., F)
+        rows, cols = self.blocks.inside  # only the blocks that hold pixels of x
         gblocks = correlate(full, flipped, self.dilation, rows, cols)  # (N, rows, cols, SH*SW*C)
-        gx = from_blocks(gblocks, self.strides)  # (N, rows*SH, cols*SW, C)
-        top, left = top - rows.start * sh, left - cols.start * sw  # where x starts in gx
-        # Crop the padding; pixels that no window reads (past the last one) get zeros.
-        return pad_or_crop(gx, -top, height + top - gx.shape[1], -left, width + left - gx.shape[2])
+        return self.blocks.to_image(gblocks, rows.start, cols.start)  # (N, H, W, C)
 
 
 def correlate(x, kernel, dilation, rows=slice(None), cols=slice(None)):
@@ -119,70 +111,105 @@ def kernel_gradient(x, gy, kernel_shape, dilation):
     return parallel.sum_over(product, parallel.pieces(n, item_bytes, xp)).reshape(kernel_shape)
 
 
-def block_counts(kernel_size, strides):
-    """(QH, QW): the taps of the block kernel, ceil(KH / SH) and ceil(KW / SW)."""
-    return tuple(-(-k // s) for k, s in zip(kernel_size, strides, strict=True))
-
-
-def to_blocks(x, geometry):
-    """x (N, H, W, C) padded and regrouped in SH x SW blocks: (N, R, T, SH*SW*C).
-
-    Block (r, t) holds padded pixels (r*SH + p, t*SW + q) in its channels,
-    ordered (p, q, c). R = OH + (QH - 1) * DH blocks down, enough for every
-    window; rows past the padded image are zeros, which only meet the zero
-    taps ``kernel_to_blocks`` adds. At stride 1 the blocks are the padded x.
-    """
+def zero_padded(x, rows, cols):
+    """x (N, H, W, C) with ``rows`` rows of zeros above and below, ``cols`` columns each side."""
     n, height, width, c = x.shape
-    (sh, sw), (dh, dw) = geometry.strides, geometry.dilation
-    qh, qw = block_counts(geometry.window, geometry.strides)
-    rows = sh * (geometry.out_height + (qh - 1) * dh)  # padded height the windows read
-    cols = sw * (geometry.out_width + (qw - 1) * dw)
-    (top, _), (left, _) = geometry.row_padding, geometry.col_padding
-    x = pad_or_crop(x, top, rows - top - height, left, cols - left - width)  # (N, rows, cols, C)
-    x = x.reshape(n, rows // sh, sh, cols // sw, sw, c).transpose(0, 1, 3, 2, 4, 5)
-    return x.reshape(n, rows // sh, cols // sw, sh * sw * c)
+    padded = get_array_module(x).zeros((n, height + 2 * rows, width + 2 * cols, c), x.dtype)
+    padded[:, rows:rows + height, cols:cols + width] = x
+    return padded
 
 
-def pad_or_crop(x, top, bottom, left, right):
-    """x (N, H, W, C) with rows and columns of zeros added at each side (a positive
-    count) or removed (a negative count)."""
-    xp = get_array_module(x)
-    x = x[:, max(-top, 0):x.shape[1] - max(-bottom, 0), max(-left, 0):x.shape[2] - max(-right, 0)]
-    widths = ((0, 0), (max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0)), (0, 0))
-    return xp.pad(x, widths) if any(map(any, widths)) else x
+class Blocks:
+    """Space to depth: the padded image cut into SH x SW blocks, each a pixel of SH*SW*C channels.
 
+    Block (r, t) holds the padded pixels (r*SH + p, t*SW + q), p < SH, q < SW,
+    in its channels, ordered (p, q, c). Seen on the blocks, window tap
+    (a, b) = (u*SH + p, v*SW + q) of output (i, j) is channel group (p, q) of
+    block (i + u, j + v): the strided convolution is a stride-1 one with a
+    (QH, QW) = (ceil(KH / SH), ceil(KW / SW)) kernel. At stride 1 the blocks
+    are the padded pixels themselves.
 
-def from_blocks(blocks, strides):
-    """The inverse of the regrouping in ``to_blocks``: (N, R, T, SH*SW*C) -> (N, R*SH, T*SW, C)."""
-    n, r, t, channels = blocks.shape
-    sh, sw = strides
-    c = channels // (sh * sw)
-    blocks = blocks.reshape(n, r, t, sh, sw, c).transpose(0, 1, 3, 2, 4, 5)
-    return blocks.reshape(n, r * sh, t * sw, c)
-
-
-def kernel_to_blocks(kernel, strides):
-    """kernel (KH, KW, C, F) as the kernel of the blocks: (QH, QW, SH*SW*C, F).
-
-    Tap (u, v) of the block kernel holds the taps (u*SH + p, v*SW + q) of the
-    kernel, zero where the kernel has no such tap (KH not a multiple of SH).
+    R x T blocks cover what the windows read: R = OH + (QH - 1) * DH.
     """
-    xp = get_array_module(kernel)
-    kh, kw, c, f = kernel.shape
-    (sh, sw), (qh, qw) = strides, block_counts((kh, kw), strides)
-    if (qh * sh, qw * sw) != (kh, kw):
-        kernel = xp.pad(kernel, ((0, qh * sh - kh), (0, qw * sw - kw), (0, 0), (0, 0)))
-    kernel = kernel.reshape(qh, sh, qw, sw, c, f).transpose(0, 2, 1, 3, 4, 5)
-    return kernel.reshape(qh, qw, sh * sw * c, f)
+
+    def __init__(self, geometry, input_shape):
+        (sh, sw), (dh, dw) = self.strides, _ = geometry.strides, geometry.dilation
+        kh, kw = self.window = geometry.window
+        qh, qw = self.taps = (-(-kh // sh), -(-kw // sw))  # taps of the blocks' kernel
+        self.size = (geometry.out_height + (qh - 1) * dh, geometry.out_width + (qw - 1) * dw)
+        self.padding = (geometry.row_padding[0], geometry.col_padding[0])
+        self.input_shape = input_shape
+        _, height, width, _ = input_shape
+        (top, left), (r, t) = self.padding, self.size
+        # The blocks holding pixels of the image, not only padding.
+        self.inside = (slice(top // sh, min(r, -(-(top + height) // sh))),
+                       slice(left // sw, min(t, -(-(left + width) // sw))))
+
+    def from_image(self, x):
+        """x (N, H, W, C) as blocks: (N, R, T, SH*SW*C), zero where the padding is."""
+        xp = get_array_module(x)
+        n, _, _, c = x.shape
+        (sh, sw), (r, t) = self.strides, self.size
+        blocks = xp.zeros((n, r, t, sh, sw, c), dtype=x.dtype)
+        for p, q, pixels, held in self._phases(0, 0, r, t):
+            blocks[:, held[0], held[1], p, q] = x[:, pixels[0], pixels[1]]
+        return blocks.reshape(n, r, t, sh * sw * c)
+
+    def to_image(self, blocks, first_row, first_col):
+        """The inverse of ``from_image`` for blocks (N, rows, cols, SH*SW*C) that start at
+        block (first_row, first_col): (N, H, W, C), zero where no block holds the pixel."""
+        xp = get_array_module(blocks)
+        n, rows, cols, _ = blocks.shape
+        (sh, sw), c = self.strides, self.input_shape[3]
+        blocks = blocks.reshape(n, rows, cols, sh, sw, c)
+        x = xp.zeros((n, *self.input_shape[1:]), dtype=blocks.dtype)
+        for p, q, pixels, held in self._phases(first_row, first_col, rows, cols):
+            x[:, pixels[0], pixels[1]] = blocks[:, held[0], held[1], p, q]
+        return x
+
+    def _phases(self, first_row, first_col, rows, cols):
+        """(p, q, pixels, held) for each position (p, q) in a block: x[:, pixels] are the
+        pixels at that position in blocks[:, held] (a range of blocks from the first)."""
+        _, height, width, _ = self.input_shape
+        (sh, sw), (top, left) = self.strides, self.padding
+        for p in range(sh):
+            pixel_rows, held_rows = _phase(height, top, sh, p, first_row, rows)
+            for q in range(sw):
+                pixel_cols, held_cols = _phase(width, left, sw, q, first_col, cols)
+                yield p, q, (pixel_rows, pixel_cols), (held_rows, held_cols)
+
+    def from_kernel(self, kernel):
+        """kernel (KH, KW, C, F) as the blocks' kernel (QH, QW, SH*SW*C, F), zero where
+        (u*SH + p, v*SW + q) is past the kernel's last tap."""
+        xp = get_array_module(kernel)
+        kh, kw, c, f = kernel.shape
+        (sh, sw), (qh, qw) = self.strides, self.taps
+        if (qh * sh, qw * sw) != (kh, kw):
+            padded = xp.zeros((qh * sh, qw * sw, c, f), dtype=kernel.dtype)
+            padded[:kh, :kw] = kernel
+            kernel = padded
+        kernel = kernel.reshape(qh, sh, qw, sw, c, f).transpose(0, 2, 1, 3, 4, 5)
+        return kernel.reshape(qh, qw, sh * sw * c, f)
+
+    def to_kernel(self, block_kernel):
+        """The inverse of ``from_kernel``: (QH, QW, SH*SW*C, F) -> (KH, KW, C, F)."""
+        qh, qw, _, f = block_kernel.shape
+        (sh, sw), (kh, kw), c = self.strides, self.window, self.input_shape[3]
+        kernel = block_kernel.reshape(qh, qw, sh, sw, c, f).transpose(0, 2, 1, 3, 4, 5)
+        return kernel.reshape(qh * sh, qw * sw, c, f)[:kh, :kw]
 
 
-def kernel_from_blocks(block_kernel, kernel_shape, strides):
-    """The inverse of ``kernel_to_blocks``: (QH, QW, SH*SW*C, F) -> (KH, KW, C, F)."""
-    qh, qw, _, f = block_kernel.shape
-    kh, kw, c, _ = kernel_shape
-    sh, sw = strides
-    kernel = block_kernel.reshape(qh, qw, sh, sw, c, f).transpose(0, 2, 1, 3, 4, 5)
-    return kernel.reshape(qh * sh, qw * sw, c, f)[:kh, :kw]
+def _phase(size, padding, stride, phase, first, count):
+    """Along one axis: (pixels, held), the pixels x[pixels] at position ``phase`` of blocks
+    ``first + held`` (blocks first..first+count-1): padded index b*stride + phase = pixel + padding.
+    """
+    start = max(first, -(-(padding - phase) // stride))  # the first block whose pixel is in x
+    stop = min(first + count, (padding + size - 1 - phase) // stride + 1)
+    if stop <= start:
+        return slice(0, 0), slice(0, 0)
+    pixel = start * stride + phase - padding
+    return (slice(pixel, pixel + (stop - start - 1) * stride + 1, stride),
+            slice(start - first, stop - first))
 
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
