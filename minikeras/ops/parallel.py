@@ -18,6 +18,7 @@ On a GPU (CuPy arrays) there is a single piece, the whole batch: the device
 parallelizes every kernel by itself.
 """
 
+import contextlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -44,19 +45,20 @@ class _Pool:
 
     threads = cpu_count() if ThreadpoolController is not None else 1
     executor = None
-    blas = None
+    blas = None  # threadpoolctl's controllers of the BLAS libraries NumPy loaded
     local = threading.local()  # .busy: this thread is already running pieces
 
 
-def pieces(count, bytes_each, xp):
+def pieces(count, bytes_each, xp, at_least=1):
     """Slices of ``range(count)`` with about PIECE_BYTES of work each (at least one item).
 
     bytes_each: the scratch memory one item (one image, one row) needs.
+    at_least: cut into at least this many slices (if there are enough items).
     On a GPU, a single slice holding everything.
     """
     if xp is not np:
         return [slice(0, count)]
-    step = max(1, PIECE_BYTES // max(1, bytes_each))
+    step = max(1, min(PIECE_BYTES // max(1, bytes_each), -(-count // at_least)))
     return [slice(start, min(start + step, count)) for start in range(0, count, step)]
 
 
@@ -65,7 +67,7 @@ def for_each(function, pieces):
 
     The pieces must be independent: each writes its own part of the output.
     """
-    _run(lambda piece, _: function(piece), pieces)
+    _Job(pieces, lambda piece, _: function(piece)).run()
 
 
 def sum_over(function, pieces):
@@ -74,49 +76,91 @@ def sum_over(function, pieces):
     Each thread adds up the results of the pieces it took; then the
     threads' totals are added. ``function`` must return a new array.
     """
-    totals = [total for total in _run(_add, pieces, function) if total is not None]
-    result = totals[0]
-    for total in totals[1:]:
+    def add(piece, total):
+        part = function(piece)
+        if total is None:
+            return part
+        total += part
+        return total
+
+    result, *others = _Job(pieces, add).run()
+    for total in others:
         result += total
     return result
 
 
-def _add(piece, total, function):
-    part = function(piece)
-    if total is None:
-        return part
-    total += part
-    return total
+def matmul(a, b):
+    """a @ b for matrices, the rows of ``a`` shared among the cores (a plain a @ b otherwise)."""
+    xp = np if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) else None
+    if xp is None or a.ndim != 2 or b.ndim != 2:
+        return a @ b
+    out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
+
+    def multiply(rows):
+        np.matmul(a[rows], b, out=out[rows])
+
+    big = a.shape[0] * a.shape[1] * b.shape[1] > 1 << 20  # worth a thread (about 0.02 ms)
+    for_each(multiply, pieces(a.shape[0], a.shape[1] * a.itemsize, np,
+                              at_least=2 * _Pool.threads if big else 1))
+    return out
 
 
-def _run(step, pieces, *arguments):
-    """Runs ``total = step(piece, total, *arguments)`` over the pieces in every thread.
+class _Job:
+    """Pieces shared by the threads: each takes the next piece until none is left.
 
-    Returns each thread's final ``total``.
+    ``step(piece, total) -> total`` runs on each piece; every thread keeps its
+    own running total (None before its first piece). The caller waits for the
+    pieces to be done, not for the threads: a worker that a busy core has not
+    even started yet has taken no piece and is not waited for.
     """
-    pieces = list(pieces)
-    queue = iter(pieces)  # a list iterator: threads can share it safely
 
-    def work():
+    def __init__(self, pieces, step):
+        pieces = list(pieces)
+        self.queue = iter(pieces)  # a list iterator: threads can share it safely
+        self.step, self.left = step, len(pieces)
+        self.totals, self.error = [], None
+        self.lock, self.done = threading.Lock(), threading.Event()
+
+    def run(self):
+        """Runs the pieces on every core; returns the threads' totals."""
+        nested = getattr(_Pool.local, "busy", False)  # a piece calling us: run in place
+        if self.left == 0:
+            return []
+        if nested or _Pool.threads < 2:
+            self.work()
+        else:
+            with _single_threaded_blas():
+                if self.left > 1:
+                    for _ in range(_Pool.threads - 1):
+                        _executor().submit(self.work)
+                self.work()  # the calling thread takes pieces too
+                self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.totals
+
+    def work(self):
+        was_busy, _Pool.local.busy = getattr(_Pool.local, "busy", False), True
         total = None
-        for piece in queue:
-            total = step(piece, total, *arguments)
-        return total
+        try:
+            for piece in self.queue:
+                try:
+                    new_total = self.step(piece, total)
+                    if total is None and new_total is not None:
+                        self.totals.append(new_total)  # updated in place from now on
+                    total = new_total
+                except BaseException as error:
+                    self.error = error
+                finally:
+                    self._piece_done()
+        finally:
+            _Pool.local.busy = was_busy
 
-    if len(pieces) < 2 or _Pool.threads < 2 or getattr(_Pool.local, "busy", False):
-        return [work()]
-    with _single_threaded_blas():
-        futures = [_executor().submit(_as_worker, work) for _ in range(_Pool.threads - 1)]
-        mine = _as_worker(work)  # the calling thread takes pieces too
-        return [mine, *(future.result() for future in futures)]
-
-
-def _as_worker(work):
-    _Pool.local.busy = True  # a piece that calls for_each again runs it in place
-    try:
-        return work()
-    finally:
-        _Pool.local.busy = False
+    def _piece_done(self):
+        with self.lock:
+            self.left -= 1
+            if self.left == 0:
+                self.done.set()
 
 
 def _executor():
@@ -125,7 +169,16 @@ def _executor():
     return _Pool.executor
 
 
+@contextlib.contextmanager
 def _single_threaded_blas():
+    """BLAS on one thread inside the block (threadpoolctl sets it; restored after)."""
     if _Pool.blas is None:
-        _Pool.blas = ThreadpoolController()
-    return _Pool.blas.limit(limits=1, user_api="blas")
+        _Pool.blas = ThreadpoolController().select(user_api="blas").lib_controllers
+    before = [library.num_threads for library in _Pool.blas]
+    for library in _Pool.blas:
+        library.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for library, threads in zip(_Pool.blas, before, strict=True):
+            library.set_num_threads(threads)
