@@ -7,12 +7,29 @@ random upstream gradient, against the tolerances below. Each comparison is
 also recorded, so ``python -m parity_tests.report`` can list the errors seen.
 """
 
+import contextlib
 import os
+
+import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+
+@contextlib.contextmanager
+def _silent_stderr():
+    """Discards what C++ code prints on file descriptor 2 (TensorFlow's start-up banner)."""
+    saved = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+with _silent_stderr():
+    import tensorflow as tf
 
 import minikeras as mk  # noqa: E402
 from minikeras.autograd import Tensor  # noqa: E402
@@ -93,23 +110,32 @@ def assert_close(actual, expected, kind, quantity="forward", dtype="float32", wh
     """
     actual, expected = np.asarray(actual, dtype="float64"), np.asarray(expected, dtype="float64")
     rtol, atol = tolerance(kind, quantity, dtype)
-    abs_error, rel_error = errors(actual, expected)
+    abs_error, rel_error = errors(actual, expected, atol)
+    passed = actual.shape == expected.shape and bool(
+        np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True))
     RECORDS.append({"component": what, "kind": kind, "quantity": quantity, "dtype": dtype,
-                    "abs_error": abs_error, "rel_error": rel_error, "rtol": rtol, "atol": atol})
+                    "abs_error": abs_error, "rel_error": rel_error, "rtol": rtol, "atol": atol,
+                    "passed": passed})
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
     finite = np.isfinite(expected)
     assert np.isfinite(actual[finite]).all(), f"{what}: not finite where tf.keras is"
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
 
 
-def errors(actual, expected):
-    """(max absolute error, max relative error) over the elements where tf.keras is finite."""
+def errors(actual, expected, atol):
+    """(max absolute error, max relative error) where tf.keras is finite.
+
+    The relative error only counts elements larger than ``atol``: next to zero
+    a ratio says nothing, and the absolute tolerance is what applies there.
+    """
     finite = np.isfinite(expected) & np.isfinite(actual)
     if not finite.any():
         return 0.0, 0.0
     difference = np.abs(actual[finite] - expected[finite])
-    scale = np.maximum(np.abs(expected[finite]), 1e-12)
-    return float(difference.max()), float((difference / scale).max())
+    magnitude = np.abs(expected[finite])
+    large = magnitude > atol
+    relative = (difference[large] / magnitude[large]).max() if large.any() else 0.0
+    return float(difference.max()), float(relative)
 
 
 def minikeras_value_and_gradients(fn, arrays, upstream):

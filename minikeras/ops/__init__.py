@@ -24,14 +24,23 @@ from .activation import (
     tanh,
 )
 from .conv import conv
+from .cross_entropy import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    sparse_categorical_crossentropy,
+)
 from .linalg import matmul
 from .logic import (
+    all,
+    any,
+    ceil,
     convert_to_tensor,
     equal,
     floor,
     greater,
     greater_equal,
     isfinite,
+    isinf,
     isnan,
     less,
     less_equal,
@@ -52,6 +61,7 @@ from .math import (
     cast,
     clip,
     divide,
+    divide_no_nan,
     erf,
     exp,
     expm1,
@@ -62,6 +72,7 @@ from .math import (
     multiply,
     negative,
     power,
+    rsqrt,
     sqrt,
     square,
     subtract,
@@ -71,7 +82,8 @@ from .math import (
 from .normalization import batch_normalization, fused_batch_normalization
 from .pooling import average_pool, max_pool
 from .random import dropout
-from .reduction import argmax, argmin, max, mean, min, std, sum, var
+from .ranking import in_top_k, top_k
+from .reduction import argmax, argmin, logsumexp, max, mean, min, normalize, std, sum, var
 from .shape import (
     broadcast_to,
     concatenate,

@@ -219,14 +219,19 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        xp = get_array_module(x)
-        shifted = x - x.max(axis=self.axis, keepdims=True)
-        self.y = shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
+        self.y = log_softmax_array(x, self.axis)
         return self.y
 
     def backward(self, gy):
         xp = get_array_module(gy)
         return gy - xp.exp(self.y) * gy.sum(axis=self.axis, keepdims=True)
+
+
+def log_softmax_array(x, axis):
+    """log(softmax(x)) of an array, as (x - max) - log(sum(exp(x - max))): never log of 0."""
+    xp = get_array_module(x)
+    shifted = x - x.max(axis=axis, keepdims=True)  # every value <= 0, the largest exactly 0
+    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def relu(x):

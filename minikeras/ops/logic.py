@@ -6,6 +6,7 @@ metric can write ``ops.cast(ops.equal(y_true, ops.argmax(y_pred)), "float32")``.
 
 from ..autograd.tensor import Tensor
 from ..backend import floatx, get_array_module
+from .math import as_tensor, cast
 
 
 def _data(x):
@@ -38,6 +39,18 @@ def logical_not(x):
     return Tensor(get_array_module(x).logical_not(x))
 
 
+def all(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.all)
+    """Whether every element is true (nonzero) over ``axis`` (None: all axes); no gradient."""
+    x = _data(x)
+    return Tensor(get_array_module(x).all(x, axis=axis, keepdims=keepdims))
+
+
+def any(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.any)
+    """Whether some element is true (nonzero) over ``axis`` (None: all axes); no gradient."""
+    x = _data(x)
+    return Tensor(get_array_module(x).any(x, axis=axis, keepdims=keepdims))
+
+
 def sign(x):
     """-1, 0 or 1 by the sign of each element (no gradient)."""
     x = _data(x)
@@ -50,6 +63,12 @@ def floor(x):
     return Tensor(get_array_module(x).floor(x))
 
 
+def ceil(x):
+    """The smallest integer >= each element (no gradient)."""
+    x = _data(x)
+    return Tensor(get_array_module(x).ceil(x))
+
+
 def round(x, decimals=0):  # noqa: A001  (keras.ops.round)
     """Each element rounded to ``decimals`` decimals, halves to even (no gradient)."""
     x = _data(x)
@@ -60,6 +79,12 @@ def isnan(x):
     """Whether each element is NaN."""
     x = _data(x)
     return Tensor(get_array_module(x).isnan(x))
+
+
+def isinf(x):
+    """Whether each element is +inf or -inf."""
+    x = _data(x)
+    return Tensor(get_array_module(x).isinf(x))
 
 
 def isfinite(x):
@@ -91,7 +116,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None):
 
 def convert_to_tensor(x, dtype=None):
     """x as a Tensor on the active device (floats take floatx unless ``dtype`` says otherwise)."""
-    tensor = x if isinstance(x, Tensor) else Tensor(x)
+    tensor = as_tensor(x)
     if dtype is not None and tensor.dtype != dtype:
-        tensor = Tensor(tensor.data.astype(dtype))
+        tensor = cast(tensor, dtype)  # keeps the gradient between float types
     return tensor

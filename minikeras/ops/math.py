@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
@@ -61,6 +62,22 @@ class Divide(Function):
         return gx, gy
 
 
+class DivideNoNan(Function):
+    """z = x / y, or 0 where y == 0;  dz/dx = 1 / y,  dz/dy = -z / y (both 0 where y == 0)."""
+
+    def forward(self, x, y):
+        xp = get_array_module(x, y)
+        self.zero = xp.asarray(y) == 0
+        self.y = xp.where(self.zero, 1, y).astype(xp.result_type(x, y))  # never divides by 0
+        self.z = xp.where(self.zero, 0, x / self.y)
+        return self.z
+
+    def backward(self, gz):
+        gx = gz / self.y * ~self.zero if self.needs_input_grad[0] else None
+        gy = -gz * self.z / self.y if self.needs_input_grad[1] else None  # z is 0 where y == 0
+        return gx, gy
+
+
 class Negative(Function):
     """y = -x;  dy/dx = -1."""
 
@@ -110,6 +127,26 @@ class Sqrt(Function):
 
     def backward(self, gy):
         return gy / (2 * self.y)
+
+
+class Rsqrt(Function):
+    """y = 1 / sqrt(x);  dy/dx = -1 / (2 x sqrt(x)) = -y**3 / 2.
+
+    A zero incoming gradient gives a zero gradient even where y is infinite
+    (x = 0), as in TensorFlow, so a branch that was not taken (the other side
+    of a ``minimum``) never turns into 0 * inf = NaN.
+    """
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        zero = x == 0
+        # 1 / sqrt(0) = inf, as in TensorFlow, without NumPy's divide-by-zero warning.
+        self.y = xp.where(zero, math.inf, 1 / xp.sqrt(xp.where(zero, 1, x)))
+        return self.y
+
+    def backward(self, gy):
+        y = get_array_module(gy).where(gy == 0, 0, self.y)  # no inf where nothing flows back
+        return -0.5 * gy * y * y * y
 
 
 class Exp(Function):
@@ -302,6 +339,11 @@ def true_divide(x, y):
     return Divide()(x, y)
 
 
+def divide_no_nan(x, y):
+    """x / y, and 0 where y is 0 (gradients too), elementwise with broadcasting."""
+    return DivideNoNan()(x, y)
+
+
 def negative(x):
     """-x."""
     return Negative()(x)
@@ -320,6 +362,11 @@ def square(x):
 def sqrt(x):
     """The square root of x (its gradient is infinite at 0)."""
     return Sqrt()(x)
+
+
+def rsqrt(x):
+    """1 / sqrt(x)."""
+    return Rsqrt()(x)
 
 
 def exp(x):
@@ -372,12 +419,19 @@ def where(condition, x, y):
     return Where()(condition, x, y)
 
 
+def as_tensor(x):
+    """x as a Tensor on the active device: a Tensor as is, an array moved, a list converted."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(backend.to_device(x) if backend.is_array(x) else x)
+
+
 def cast(x, dtype):
     """x converted to ``dtype`` (a string or NumPy dtype); differentiable between float types."""
+    x = as_tensor(x)
     if np.dtype(dtype).kind == "f":
         return Cast()(x, dtype)
-    data = x.data if isinstance(x, Tensor) else get_array_module(x).asarray(x)
-    return Tensor(data.astype(dtype))  # integers and booleans carry no gradient
+    return Tensor(x.data.astype(dtype))  # integers and booleans carry no gradient
 
 
 def erf(x):

@@ -1,13 +1,14 @@
-"""Reductions over axes: sum, mean, max, min, and the non-differentiable argmax/argmin.
+"""Reductions over axes: sum, mean, max, min, logsumexp, and the non-differentiable argmax/argmin.
 
 A reduction's backward does the reverse of collapsing: it puts back the
 reduced axes with size 1 and broadcasts the gradient over them.
 """
 
+from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
-from .math import sqrt, square, subtract
+from .math import minimum, multiply, rsqrt, sqrt, square, subtract
 
 
 def _normalize_axes(axis, ndim):
@@ -88,6 +89,32 @@ class Extremum(Function):
         return gy.reshape(self.y.shape) * share
 
 
+class LogSumExp(Function):
+    """y = log(sum of exp(x) over axes);  dy/dx = exp(x) / sum(exp(x)) = softmax(x) over them.
+
+    Computed as m + log(sum(exp(x - m))) with m the maximum (taken as 0 when
+    it is infinite), so exp never overflows; the gradient reuses exp(x - m).
+    """
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.axes = _normalize_axes(self.axis, x.ndim)
+        peak = x.max(axis=self.axes, keepdims=True)  # (.., 1, ..)
+        peak = xp.where(xp.isfinite(peak), peak, 0)
+        self.shifted_exp = xp.exp(x - peak)  # (.., n, ..), values <= 1
+        self.total = self.shifted_exp.sum(axis=self.axes, keepdims=True)  # (.., 1, ..)
+        y = xp.log(self.total) + peak
+        return y if self.keepdims else y.reshape(
+            [n for i, n in enumerate(x.shape) if i not in self.axes])
+
+    def backward(self, gy):
+        gy = gy.reshape(self.total.shape)  # (.., 1, ..)
+        return gy * self.shifted_exp / self.total  # (.., n, ..)
+
+
 def sum(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.sum)
     """The sum of x over ``axis`` (None: all axes)."""
     return Sum(axis, keepdims)(x)
@@ -106,6 +133,24 @@ def max(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.max)
 def min(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.min)
     """The smallest element of x over ``axis`` (None: all axes)."""
     return Extremum(axis, keepdims, largest=False)(x)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) over ``axis`` (None: all axes), without overflow."""
+    return LogSumExp(axis, keepdims)(x)
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """x divided by its L2 norm along ``axis``: x * min(1 / sqrt(sum(x**2)), 1 / epsilon).
+
+    The norm is floored at ``epsilon`` (default ``backend.epsilon()``), so a
+    zero vector stays zero. Only ``order=2`` is supported.
+    """
+    if order != 2:
+        raise ValueError(f"normalize: only order=2 (the L2 norm) is supported; got order={order}.")
+    epsilon = backend.epsilon() if epsilon is None else epsilon
+    inverse_norm = rsqrt(sum(square(x), axis=axis, keepdims=True))  # (.., 1, ..)
+    return multiply(x, minimum(inverse_norm, 1.0 / epsilon))
 
 
 def var(x, axis=None, keepdims=False):
