@@ -65,12 +65,13 @@ def test_a_piece_may_use_the_pool_again(two_threads):
     np.testing.assert_array_equal(rows.ravel(), np.arange(64))
 
 
-@pytest.mark.parametrize("shapes", [((300, 200), (200, 50)), ((5, 3), (3, 4))])
+@pytest.mark.parametrize("shapes", [((300, 200), (200, 50)), ((20, 300), (300, 500)),
+                                    ((5, 3), (3, 4))])
 def test_matmul_on_all_cores_matches_numpy(tiny_pieces, shapes):
     rng = np.random.default_rng(0)
-    a, b = (rng.standard_normal(shape).astype("float32") for shape in shapes)
-    np.testing.assert_allclose(parallel.matmul(a, b), a @ b, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(parallel.matmul(b.T, a.T), b.T @ a.T, rtol=1e-5, atol=1e-5)
+    a, b = (rng.standard_normal(shape) for shape in shapes)
+    np.testing.assert_allclose(parallel.matmul(a, b), a @ b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(parallel.matmul(b.T, a.T), b.T @ a.T, rtol=1e-12, atol=1e-12)
 
 
 def _forward_and_gradients(fn, *arrays):

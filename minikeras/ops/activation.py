@@ -23,7 +23,15 @@ class ReLU(Function):
         return self.y
 
     def backward(self, gy):
-        return gy * (self.y > 0)  # y > 0 exactly where x > 0
+        return relu_gradient(gy, self.y)  # y > 0 exactly where x > 0
+
+
+def relu_gradient(gy, y):
+    """gy where y > 0, else 0: the gradient through a ReLU whose output is y."""
+    xp = get_array_module(gy)
+    g = xp.greater(y, 0, out=xp.empty_like(gy))  # 1.0 or 0.0: multiplying two float
+    g *= gy  # arrays is faster than multiplying by a bool array
+    return g
 
 
 class ReLU6(Function):

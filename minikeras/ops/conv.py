@@ -7,108 +7,142 @@ cols (N*OH*OW, KH*KW*C) @ kernel (KH*KW*C, F) computes them all in one GEMM.
 The backward pass needs no new machinery: dL/dK = cols^T @ dL/dY, and dL/dx
 is itself a convolution, of dL/dY with the kernel flipped.
 
-Two things make it fast on a CPU:
+What makes it fast on a CPU:
 - A stride is turned into stride 1 first ("space to depth"): cut the image
   into s x s blocks and stack each block's pixels as channels. A 6x6 stride-2
   convolution over 24 channels becomes a 3x3 stride-1 convolution over 96
   channels computing the same products, and at stride 1 the input gradient
   is a plain convolution (a strided one would scatter its results).
-- The im2col matrix (nine times the input for a 6x6 stride-2 kernel) is never
-  built whole: a few images at a time, sized to stay in a core's cache, on
-  every core at once (see ``parallel``).
+- The batch goes through in pieces of a few images, sized so that a piece's
+  im2col matrix stays in a core's cache, on every core at once (see
+  ``parallel``): the im2col matrix of the whole batch (nine times the input
+  for a 6x6 stride-2 kernel) never exists.
+- A Conv2D layer's bias and ReLU are applied to each piece while it is in
+  cache, in the same op, instead of in two more passes over the whole output.
 """
 
 from ..autograd.function import Function
 from ..backend import get_array_module
 from . import parallel
+from .activation import relu_gradient
 from .sliding_window import Geometry, pair
+
+PIECE_SCRATCH = 3  # a piece holds its im2col matrix and about twice that in other arrays
 
 
 class Conv2D(Function):
-    """y[n, i, j, f] = sum_{a, b, c} x[n, i*sh + a*dh, j*sw + b*dw, c] * k[a, b, c, f].
+    """y = relu(conv(x, k) + b), where the bias b (F,) and the ReLU are optional, and
+    conv(x, k)[n, i, j, f] = sum_{a, b, c} x[n, i*sh + a*dh, j*sw + b*dw, c] * k[a, b, c, f].
 
-    With cols the im2col matrix of x and K the kernel as a (KH*KW*C, F) matrix,
-    Y = cols @ K, so dL/dK = cols^T @ dL/dY. At stride 1, x[n, p, q] meets
-    k[a, b] in output (p - a*dh, q - b*dw), so
-    dL/dx[n, p, q] = sum_{a, b} dL/dY[n, p - a*dh, q - b*dw] @ k[a, b]^T:
-    the convolution of dL/dY, padded with zeros, with the kernel flipped
+    With cols the im2col matrix of x, K the kernel as a (KH*KW*C, F) matrix
+    and g = dL/dy * (y > 0) the gradient that passes the ReLU (dL/dy without it):
+        dL/dK = cols^T @ g,   dL/db = sum of g over n, i, j,
+        dL/dx[n, p, q] = sum_{a, b} g[n, p - a*dh, q - b*dw] @ k[a, b]^T (stride 1),
+    the convolution of g, padded with zeros, with the kernel flipped
     (a -> KH-1-a, b -> KW-1-b) and its channel axes swapped.
     Strides go through space to depth (``Blocks``) so that only stride 1 remains.
     """
 
-    def __init__(self, strides, padding, dilation):
-        self.strides, self.padding, self.dilation = strides, padding, dilation
+    def __init__(self, strides, padding, dilation, relu=False):
+        self.strides, self.padding, self.dilation, self.relu = strides, padding, dilation, relu
 
-    def forward(self, x, kernel):
+    def forward(self, x, kernel, bias=None):
+        xp = get_array_module(x, kernel)
         geometry = Geometry(x.shape, kernel.shape[:2], self.strides, self.dilation, self.padding)
         self.blocks = Blocks(geometry, x.shape)
-        self.x_blocks = self.blocks.from_image(x)  # (N, R, T, SH*SW*C)
         self.block_kernel = self.blocks.from_kernel(kernel)  # (QH, QW, SH*SW*C, F)
-        return correlate(self.x_blocks, self.block_kernel, self.dilation)  # (N, OH, OW, F)
+        y = xp.empty((x.shape[0], geometry.out_height, geometry.out_width, kernel.shape[3]),
+                     dtype=xp.result_type(x, kernel))
+
+        def convolve(images):  # y[images] = relu(conv + bias), the piece staying in cache
+            out = y[images]  # (images, OH, OW, F)
+            correlate(self.blocks.from_image(x[images]), self.block_kernel, self.dilation, out)
+            if bias is not None:
+                out += bias
+            if self.relu:
+                xp.maximum(out, 0, out=out)
+
+        parallel.for_each(convolve, self._pieces(x))
+        self.x, self.kernel_shape = x, kernel.shape
+        self.y = y if self.relu else None
+        return y
 
     def backward(self, gy):
         xp = get_array_module(gy)
-        gy = xp.ascontiguousarray(gy)  # (N, OH, OW, F)
-        gkernel = gx = None
-        if self.needs_input_grad[1]:
-            gblocks = kernel_gradient(self.x_blocks, gy, self.block_kernel.shape, self.dilation)
-            gkernel = self.blocks.to_kernel(gblocks)  # (KH, KW, C, F)
-        if self.needs_input_grad[0]:
-            gx = self._input_gradient(gy)
-        return gx, gkernel
+        need_x, need_kernel, need_bias = self.needs_input_grad
+        gx = xp.zeros(self.x.shape, dtype=gy.dtype) if need_x else None
 
-    def _input_gradient(self, gy):
-        """dL/dx (N, H, W, C): dL/dY convolved with the flipped block kernel, then unblocked."""
+        def gradients(images):  # this piece's share of dL/dK and dL/db; writes dL/dx
+            g = gy[images]  # (images, OH, OW, F)
+            if self.relu:
+                g = relu_gradient(g, self.y[images])  # the gradient passes where y > 0
+            if need_x:
+                self._input_gradient(g, gx[images])
+            if need_kernel:
+                blocks = self.blocks.from_image(self.x[images])  # (images, R, T, SH*SW*C)
+                cols = im2col(sliding_windows(blocks, self.block_kernel.shape[:2], self.dilation))
+            g = g.reshape(-1, g.shape[-1])  # (images*OH*OW, F)
+            return (cols.T @ g if need_kernel else 0.0,  # (QH*QW*SH*SW*C, F)
+                    xp.einsum("mf->f", g) if need_bias else 0.0)  # (F,)
+
+        gblocks, gbias = parallel.sum_over(gradients, self._pieces(gy))
+        gkernel = self.blocks.to_kernel(gblocks.reshape(self.block_kernel.shape)) \
+            if need_kernel else None  # (KH, KW, C, F)
+        return gx, gkernel, gbias if need_bias else None
+
+    def _input_gradient(self, g, gx):
+        """Writes into gx (images, H, W, C) the convolution of g with the flipped block kernel."""
         qh, qw = self.block_kernel.shape[:2]
         dh, dw = self.dilation
         flipped = self.block_kernel[::-1, ::-1].swapaxes(2, 3)  # (QH, QW, F, SH*SW*C)
-        # Zeros around dL/dY, so that every output a block pixel went into is counted.
-        full = zero_padded(gy, dh * (qh - 1), dw * (qw - 1))  # (N, R + DH*(QH-1), .., F)
+        # Zeros around g, so that every output a block pixel went into is counted.
+        full = zero_padded(g, dh * (qh - 1), dw * (qw - 1))  # (images, R + DH*(QH-1), .., F)
         rows, cols = self.blocks.inside  # only the blocks that hold pixels of x
-        gblocks = correlate(full, flipped, self.dilation, rows, cols)  # (N, rows, cols, SH*SW*C)
-        return self.blocks.to_image(gblocks, rows.start, cols.start)  # (N, H, W, C)
+        gblocks = correlate(full, flipped, self.dilation, rows=rows, cols=cols)
+        self.blocks.to_image(gblocks, rows.start, cols.start, gx)  # (images, H, W, C)
+
+    def _pieces(self, images):
+        qh, qw, c, _ = self.block_kernel.shape
+        rows, cols = self.blocks.size
+        im2col_bytes = rows * cols * qh * qw * c * images.itemsize  # one image's, about
+        return parallel.pieces(images.shape[0], PIECE_SCRATCH * im2col_bytes,
+                               get_array_module(images))
 
 
-def correlate(x, kernel, dilation, rows=slice(None), cols=slice(None)):
+def sliding_windows(x, window, dilation):
+    """The windows of x (N, H, W, C) at stride 1, as a view: (N, OH, OW, QH, QW, C)."""
+    return Geometry(x.shape, window, (1, 1), dilation, "valid").windows(x)
+
+
+def im2col(windows):
+    """Windows (N, OH, OW, QH, QW, C) copied one per row of a matrix: (N*OH*OW, QH*QW*C).
+
+    The copy runs fastest along long rows of contiguous values: a window's rows
+    (QW*C values) or, when they are shorter (one input channel), an image's
+    rows (OW pixels); then the matrix is built column by column, transposed.
+    """
+    xp = get_array_module(windows)
+    n, oh, ow, qh, qw, c = windows.shape
+    if qw * c >= ow:
+        return xp.ascontiguousarray(windows).reshape(n * oh * ow, qh * qw * c)
+    columns = xp.ascontiguousarray(windows.transpose(3, 4, 5, 0, 1, 2))  # (QH, QW, C, N, OH, OW)
+    return columns.reshape(qh * qw * c, n * oh * ow).T
+
+
+def correlate(x, kernel, dilation, out=None, rows=slice(None), cols=slice(None)):
     """y[n, i, j] = sum_{a, b} x[n, i + a*dh, j + b*dw] @ kernel[a, b], at stride 1.
 
-    x: (N, H, W, C); kernel: (QH, QW, C, F). Returns (N, OH, OW, F), the
-    outputs in ``rows`` and ``cols`` of the "valid" ones. im2col + one GEMM
-    per piece of a few images.
+    x: (N, H, W, C); kernel: (QH, QW, C, F). Returns (or writes into ``out``)
+    the outputs (N, OH, OW, F) in ``rows`` and ``cols`` of the "valid" ones:
+    im2col and one GEMM.
     """
     xp = get_array_module(x, kernel)
     qh, qw, c, f = kernel.shape
-    windows = Geometry(x.shape, (qh, qw), (1, 1), dilation, "valid").windows(x)
-    windows = windows[:, rows, cols]  # (N, OH, OW, QH, QW, C), a view
-    n, oh, ow = windows.shape[:3]
-    matrix = kernel.reshape(qh * qw * c, f)
-    y = xp.empty((n, oh, ow, f), dtype=xp.result_type(x, kernel))
-
-    def multiply(images):
-        cols = xp.ascontiguousarray(windows[images]).reshape(-1, qh * qw * c)  # im2col copy
-        xp.matmul(cols, matrix, out=y[images].reshape(-1, f))  # (images*OH*OW, F)
-
-    item_bytes = oh * ow * qh * qw * c * x.itemsize  # one image's im2col rows
-    parallel.for_each(multiply, parallel.pieces(n, item_bytes, xp))
-    return y
-
-
-def kernel_gradient(x, gy, kernel_shape, dilation):
-    """dL/dkernel = cols^T @ dL/dY of ``correlate(x, kernel, dilation)``: (QH, QW, C, F).
-
-    Summed piece by piece, so the im2col matrix of the whole batch never exists.
-    """
-    xp = get_array_module(x, gy)
-    qh, qw, c, f = kernel_shape
-    windows = Geometry(x.shape, (qh, qw), (1, 1), dilation, "valid").windows(x)
-    n, oh, ow = windows.shape[:3]
-
-    def product(images):
-        cols = xp.ascontiguousarray(windows[images]).reshape(-1, qh * qw * c)  # im2col copy
-        return cols.T @ gy[images].reshape(-1, f)  # (QH*QW*C, F)
-
-    item_bytes = oh * ow * qh * qw * c * x.itemsize
-    return parallel.sum_over(product, parallel.pieces(n, item_bytes, xp)).reshape(kernel_shape)
+    windows = sliding_windows(x, (qh, qw), dilation)[:, rows, cols]  # (N, OH, OW, QH, QW, C)
+    if out is None:
+        out = xp.empty((*windows.shape[:3], f), dtype=xp.result_type(x, kernel))
+    xp.matmul(im2col(windows), kernel.reshape(qh * qw * c, f), out=out.reshape(-1, f))
+    return out  # (N, OH, OW, F)
 
 
 def zero_padded(x, rows, cols):
@@ -148,24 +182,24 @@ class Blocks:
     def from_image(self, x):
         """x (N, H, W, C) as blocks: (N, R, T, SH*SW*C), zero where the padding is."""
         xp = get_array_module(x)
-        n, _, _, c = x.shape
+        n, height, width, c = x.shape
         (sh, sw), (r, t) = self.strides, self.size
+        if (sh, sw, r, t) == (1, 1, height, width) and self.padding == (0, 0):
+            return x  # stride 1, no padding: the blocks are the pixels
         blocks = xp.zeros((n, r, t, sh, sw, c), dtype=x.dtype)
         for p, q, pixels, held in self._phases(0, 0, r, t):
             blocks[:, held[0], held[1], p, q] = x[:, pixels[0], pixels[1]]
         return blocks.reshape(n, r, t, sh * sw * c)
 
-    def to_image(self, blocks, first_row, first_col):
-        """The inverse of ``from_image`` for blocks (N, rows, cols, SH*SW*C) that start at
-        block (first_row, first_col): (N, H, W, C), zero where no block holds the pixel."""
-        xp = get_array_module(blocks)
+    def to_image(self, blocks, first_row, first_col, out):
+        """The inverse of ``from_image``: writes blocks (N, rows, cols, SH*SW*C) that start at
+        block (first_row, first_col) into ``out`` (N, H, W, C), whose pixels that no block
+        holds are left alone."""
         n, rows, cols, _ = blocks.shape
         (sh, sw), c = self.strides, self.input_shape[3]
         blocks = blocks.reshape(n, rows, cols, sh, sw, c)
-        x = xp.zeros((n, *self.input_shape[1:]), dtype=blocks.dtype)
         for p, q, pixels, held in self._phases(first_row, first_col, rows, cols):
-            x[:, pixels[0], pixels[1]] = blocks[:, held[0], held[1], p, q]
-        return x
+            out[:, pixels[0], pixels[1]] = blocks[:, held[0], held[1], p, q]
 
     def _phases(self, first_row, first_col, rows, cols):
         """(p, q, pixels, held) for each position (p, q) in a block: x[:, pixels] are the
@@ -212,6 +246,19 @@ def _phase(size, padding, stride, phase, first, count):
             slice(start - first, stop - first))
 
 
+def fused_conv(inputs, kernel, bias=None, relu=False, strides=1, padding="valid",
+               dilation_rate=1):
+    """relu(conv(inputs, kernel) + bias): a Conv2D layer's three steps in one op.
+
+    bias: (filters,) or None; relu: apply max(., 0). The other arguments are
+    those of ``conv``. Each piece of the batch gets its bias and ReLU while it
+    is still in cache, and the backward pass handles the three steps together.
+    """
+    strides, padding, dilation_rate = _conv_arguments(inputs, kernel, strides, padding,
+                                                      dilation_rate, None)
+    return Conv2D(strides, padding, dilation_rate, relu)(inputs, kernel, bias)
+
+
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """The 2-D convolution (cross-correlation) of ``inputs`` with ``kernel``, as keras.ops.conv.
 
@@ -222,6 +269,13 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         or column goes at the end).
     Returns (batch, out_height, out_width, filters).
     """
+    strides, padding, dilation_rate = _conv_arguments(inputs, kernel, strides, padding,
+                                                      dilation_rate, data_format)
+    return Conv2D(strides, padding, dilation_rate)(inputs, kernel, None)
+
+
+def _conv_arguments(inputs, kernel, strides, padding, dilation_rate, data_format):
+    """The checked arguments of a convolution: (strides, padding, dilation_rate)."""
     if data_format not in (None, "channels_last"):
         raise ValueError(f"conv supports data_format='channels_last' only. "
                          f"Received: data_format={data_format!r}")
@@ -237,4 +291,4 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         raise ValueError(f"conv: strides > 1 is not supported together with dilation_rate > 1 "
                          f"(as in TensorFlow). Received: strides={strides}, "
                          f"dilation_rate={dilation_rate}")
-    return Conv2D(strides, padding.lower(), dilation_rate)(inputs, kernel)
+    return strides, padding.lower(), dilation_rate

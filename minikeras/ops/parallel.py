@@ -71,37 +71,42 @@ def for_each(function, pieces):
 
 
 def sum_over(function, pieces):
-    """The sum of ``function(piece)`` (arrays of one shape) over the pieces, on all cores.
+    """The sum of ``function(piece)`` over the pieces, on all cores.
 
-    Each thread adds up the results of the pieces it took; then the
-    threads' totals are added. ``function`` must return a new array.
+    ``function`` returns a new array, or a tuple of them (then the sums are a
+    tuple too). Each thread adds up the results of the pieces it took; then
+    the threads' totals are added.
     """
     def add(piece, total):
         part = function(piece)
+        parts = part if isinstance(part, tuple) else (part,)
         if total is None:
-            return part
-        total += part
+            return [isinstance(part, tuple), *parts]
+        for i, value in enumerate(parts, 1):
+            total[i] += value  # in place for arrays
         return total
 
-    result, *others = _Job(pieces, add).run()
-    for total in others:
-        result += total
-    return result
+    (is_tuple, *result), *others = _Job(pieces, add).run()
+    for _, *total in others:
+        for i, value in enumerate(total):
+            result[i] += value
+    return tuple(result) if is_tuple else result[0]
 
 
 def matmul(a, b):
-    """a @ b for matrices, the rows of ``a`` shared among the cores (a plain a @ b otherwise)."""
-    xp = np if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) else None
-    if xp is None or a.ndim != 2 or b.ndim != 2:
+    """a @ b for matrices, shared among the cores by bands of rows of ``a`` or of columns
+    of ``b``, whichever the product has more of (a plain a @ b for other arrays)."""
+    if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.ndim == b.ndim == 2):
         return a @ b
-    out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
-
-    def multiply(rows):
-        np.matmul(a[rows], b, out=out[rows])
-
-    big = a.shape[0] * a.shape[1] * b.shape[1] > 1 << 20  # worth a thread (about 0.02 ms)
-    for_each(multiply, pieces(a.shape[0], a.shape[1] * a.itemsize, np,
-                              at_least=2 * _Pool.threads if big else 1))
+    (m, k), n = a.shape, b.shape[1]
+    out = np.empty((m, n), dtype=np.result_type(a, b))
+    bands = max(1, min(2 * _Pool.threads, max(m, n) // 64)) if m * k * n > 1 << 20 else 1
+    if m >= n:
+        for_each(lambda rows: np.matmul(a[rows], b, out=out[rows]),
+                 pieces(m, k * a.itemsize, np, at_least=bands))
+    else:
+        for_each(lambda cols: np.matmul(a, b[:, cols], out=out[:, cols]),
+                 pieces(n, k * b.itemsize, np, at_least=bands))
     return out
 
 

@@ -44,15 +44,21 @@ class MaxPool2D(Function):
     def backward(self, gy):
         xp = get_array_module(gy)
         gx = self.geometry.padded_zeros(self.x_shape, gy.dtype, xp)  # (N, H + pads, W + pads, C)
+        overlap = any(s < p for s, p in zip(self.strides, self.pool_size, strict=True))
 
         def route(images):
-            y = self.y[images]
-            unclaimed = xp.ones(y.shape, dtype=bool)  # windows whose max is not yet found
+            y, unclaimed = self.y[images], None  # unclaimed: windows whose max is not yet found
             for _, _, rows, cols in self.geometry.taps():
                 winner = self.padded[images, rows, cols, :] == y  # (images, OH, OW, C)
-                winner &= unclaimed
-                unclaimed ^= winner
-                gx[images, rows, cols, :] += gy[images] * winner
+                if unclaimed is None:
+                    unclaimed = ~winner
+                else:
+                    winner &= unclaimed
+                    unclaimed ^= winner
+                if overlap:  # a pixel may be the max of several windows
+                    gx[images, rows, cols, :] += gy[images] * winner
+                else:  # each pixel is in one window at most: write, no need to add
+                    xp.multiply(gy[images], winner, out=gx[images, rows, cols, :])
 
         parallel.for_each(route, _pieces(gx))
         return self.geometry.crop(gx)
