@@ -21,11 +21,13 @@ def tiny_pieces(monkeypatch, two_threads):
 
 
 def test_pieces_cover_the_range_once_in_order():
-    slices = parallel.pieces(10, 300_000, np)  # 3 items fit in PIECE_BYTES (1 MiB)
-    assert slices == [slice(0, 3), slice(3, 6), slice(6, 9), slice(9, 10)]
+    three = parallel.PIECE_BYTES // 3  # the bytes of an item when three fit in a piece
+    assert parallel.pieces(10, three, np) == [slice(0, 3), slice(3, 6), slice(6, 9),
+                                              slice(9, 10)]
     assert parallel.pieces(10, 1, np, at_least=4) == [slice(0, 3), slice(3, 6), slice(6, 9),
                                                       slice(9, 10)]
-    assert parallel.pieces(10, 10**9, np) == [slice(i, i + 1) for i in range(10)]
+    assert parallel.pieces(10, 10**12, np) == [slice(i, i + 1) for i in range(10)]
+    assert parallel.pieces(10, 10**12, np, min_items=5) == [slice(0, 5), slice(5, 10)]
 
 
 def test_a_device_array_module_gets_one_piece():

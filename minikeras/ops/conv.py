@@ -27,7 +27,7 @@ from . import parallel
 from .activation import relu_gradient
 from .sliding_window import Geometry, pair
 
-PIECE_SCRATCH = 3  # a piece holds its im2col matrix and about twice that in other arrays
+GEMM_ROWS = 256  # the fewest rows a piece's im2col matrix should have
 
 
 class Conv2D(Function):
@@ -91,22 +91,40 @@ class Conv2D(Function):
         return gx, gkernel, gbias if need_bias else None
 
     def _input_gradient(self, g, gx):
-        """Writes into gx (images, H, W, C) the convolution of g with the flipped block kernel."""
-        qh, qw = self.block_kernel.shape[:2]
-        dh, dw = self.dilation
-        flipped = self.block_kernel[::-1, ::-1].swapaxes(2, 3)  # (QH, QW, F, SH*SW*C)
-        # Zeros around g, so that every output a block pixel went into is counted.
-        full = zero_padded(g, dh * (qh - 1), dw * (qw - 1))  # (images, R + DH*(QH-1), .., F)
-        rows, cols = self.blocks.inside  # only the blocks that hold pixels of x
-        gblocks = correlate(full, flipped, self.dilation, rows=rows, cols=cols)
+        """Writes dL/dx of a piece into gx (images, H, W, C).
+
+        Usually as the convolution of g with the flipped block kernel. That
+        convolution also computes gradients for blocks around the image that
+        no output fully covers; when those are many (a small "valid" image),
+        the same sums come cheaper as g @ K^T, each tap's columns added back
+        where the tap read (col2im): fewer products, but a scatter.
+        """
+        qh, qw, c, f = self.block_kernel.shape
+        (dh, dw), (rows, cols) = self.dilation, self.blocks.inside  # blocks that hold x's pixels
+        n, oh, ow, _ = g.shape
+        if (rows.stop - rows.start) * (cols.stop - cols.start) > 1.25 * oh * ow:
+            gblocks = get_array_module(g).zeros((n, *self.blocks.size, c), dtype=g.dtype)
+            taps = g.reshape(-1, f) @ self.block_kernel.reshape(-1, f).T  # (images*OH*OW, ..)
+            taps = taps.reshape(n, oh, ow, qh, qw, c)  # what each tap's input receives
+            for u in range(qh):
+                for v in range(qw):
+                    gblocks[:, u * dh:u * dh + oh, v * dw:v * dw + ow] += taps[:, :, :, u, v]
+            rows, cols = slice(0, None), slice(0, None)
+        else:
+            flipped = self.block_kernel[::-1, ::-1].swapaxes(2, 3)  # (QH, QW, F, SH*SW*C)
+            # Zeros around g, so that every output a block pixel went into is counted.
+            full = zero_padded(g, dh * (qh - 1), dw * (qw - 1))  # (images, R + .., .., F)
+            gblocks = correlate(full, flipped, self.dilation, rows=rows, cols=cols)
         self.blocks.to_image(gblocks, rows.start, cols.start, gx)  # (images, H, W, C)
 
     def _pieces(self, images):
+        """Pieces of the batch whose im2col matrix fits in cache, but with at least
+        GEMM_ROWS rows: fewer make BLAS slow."""
         qh, qw, c, _ = self.block_kernel.shape
         rows, cols = self.blocks.size
         im2col_bytes = rows * cols * qh * qw * c * images.itemsize  # one image's, about
-        return parallel.pieces(images.shape[0], PIECE_SCRATCH * im2col_bytes,
-                               get_array_module(images))
+        return parallel.pieces(images.shape[0], im2col_bytes, get_array_module(images),
+                               min_items=-(-GEMM_ROWS // (rows * cols)))
 
 
 def sliding_windows(x, window, dilation):

@@ -10,7 +10,6 @@ moving averages) and normalization is an affine map, composed from ops.
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
-from . import parallel
 from .math import add, divide, multiply, negative, sqrt, subtract
 from .shape import reshape
 
@@ -25,10 +24,6 @@ class FusedBatchNormalization(Function):
     The two subtracted terms are the gradient flowing through the batch mean
     and through the batch variance: shifting all inputs of a channel, or
     scaling them about their mean, leaves x_hat unchanged.
-
-    Each pass runs piece by piece along the batch (see ``parallel``), so the
-    centred values x - mean are formed in cache, a few images at a time, and
-    x_hat is never stored: backward recomputes it from x.
     """
 
     def __init__(self, axis, epsilon):
@@ -36,64 +31,40 @@ class FusedBatchNormalization(Function):
 
     def forward(self, x, gamma, beta):
         xp = get_array_module(x)
-        axis = self.channel_axis = self.axis % x.ndim
-        self.channel_shape = shape = tuple(n if i == axis else 1 for i, n in enumerate(x.shape))
+        self.channel_axis = axis = self.axis % x.ndim
+        self.channel_shape = tuple(n if i == axis else 1 for i, n in enumerate(x.shape))
         self.count = x.size // x.shape[axis]
-        self.pieces = _batch_pieces(x, axis)
-        self.mean = _sum_over_pieces(self.pieces, axis, x) / self.count  # (C,)
-        mean = self.mean.reshape(shape)
-        self.variance = parallel.sum_over(  # (C,)
-            lambda piece: _sum_over_batch(axis, *[x[piece] - mean] * 2), self.pieces) / self.count
-        self.inv_std = 1 / xp.sqrt(self.variance + self.epsilon)  # (C,)
-        scale = self.inv_std if gamma is None else self.inv_std * gamma
-        y = xp.empty_like(x)
-
-        def normalize(piece):
-            xp.subtract(x[piece], mean, out=y[piece])
-            y[piece] *= scale.reshape(shape)  # gamma * x_hat
+        self.mean = _sum_over_batch(axis, x) / self.count  # (C,)
+        x_hat = x - self.mean.reshape(self.channel_shape)  # (.., C), centred
+        self.variance = _sum_over_batch(axis, x_hat, x_hat) / self.count  # (C,)
+        self.inv_std = (1 / xp.sqrt(self.variance + self.epsilon)).reshape(self.channel_shape)
+        x_hat *= self.inv_std
+        self.x_hat, self.gamma = x_hat, gamma
+        shape = self.channel_shape
+        if gamma is None:  # one pass, and y is never x_hat itself, which backward reads
+            y = x_hat + beta.reshape(shape) if beta is not None else x_hat.copy()
+        else:
+            y = x_hat * gamma.reshape(shape)
             if beta is not None:
-                y[piece] += beta.reshape(shape)
-
-        parallel.for_each(normalize, self.pieces)
-        self.x, self.gamma = x, gamma
+                y += beta.reshape(shape)
         return y
 
     def backward(self, g):
         xp = get_array_module(g)
-        x, axis, shape = self.x, self.channel_axis, self.channel_shape
-        mean = self.mean.reshape(shape)
-        sum_g = _sum_over_pieces(self.pieces, axis, g)  # (C,)
-        sum_g_x_hat = self.inv_std * parallel.sum_over(  # (C,)
-            lambda piece: _sum_over_batch(axis, g[piece], x[piece] - mean), self.pieces)
+        x_hat = self.x_hat
+        sum_g = _sum_over_batch(self.channel_axis, g)  # (C,)
+        sum_g_x_hat = _sum_over_batch(self.channel_axis, g, x_hat)  # (C,)
         gx = None
         if self.needs_input_grad[0]:
-            scale = self.inv_std if self.gamma is None else self.inv_std * self.gamma
-            x_hat_weight = (self.inv_std * sum_g_x_hat / self.count).reshape(shape)
-            mean_g = (sum_g / self.count).reshape(shape)
-            gx = xp.empty_like(g)
-
-            def input_gradient(piece):
-                xp.subtract(x[piece], mean, out=gx[piece])
-                gx[piece] *= x_hat_weight  # x_hat * mean(g * x_hat)
-                gx[piece] += mean_g
-                xp.subtract(g[piece], gx[piece], out=gx[piece])
-                gx[piece] *= scale.reshape(shape)
-
-            parallel.for_each(input_gradient, self.pieces)
+            scale = self.inv_std if self.gamma is None else (
+                self.inv_std * self.gamma.reshape(self.channel_shape))
+            gx = x_hat * (sum_g_x_hat / self.count).reshape(self.channel_shape)  # (.., C)
+            gx += (sum_g / self.count).reshape(self.channel_shape)
+            xp.subtract(g, gx, out=gx)
+            gx *= scale
         ggamma = sum_g_x_hat if self.needs_input_grad[1] else None  # (C,)
         gbeta = sum_g if self.needs_input_grad[2] else None  # (C,)
         return gx, ggamma, gbeta
-
-
-def _batch_pieces(x, channel_axis):
-    """Slices along axis 0 for ``parallel``; one slice if axis 0 holds the channels."""
-    if channel_axis == 0:
-        return [slice(None)]
-    return parallel.pieces(x.shape[0], 2 * x[0].nbytes, get_array_module(x))
-
-
-def _sum_over_pieces(pieces, axis, array):
-    return parallel.sum_over(lambda piece: _sum_over_batch(axis, array[piece]), pieces)
 
 
 def _sum_over_batch(axis, *arrays):

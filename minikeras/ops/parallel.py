@@ -18,10 +18,9 @@ On a GPU (CuPy arrays) there is a single piece, the whole batch: the device
 parallelizes every kernel by itself.
 """
 
-import contextlib
 import os
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -30,7 +29,8 @@ try:
 except ImportError:  # without it BLAS keeps its own threads, and ours do no work
     ThreadpoolController = None
 
-PIECE_BYTES = 1 << 20  # scratch memory per piece: about half a core's L2 cache
+PIECE_BYTES = 1 << 21  # scratch memory per piece: about a core's L2 cache
+MATMUL_THREADED = 1 << 25  # multiply-adds above which a matrix product is shared
 
 
 def cpu_count():
@@ -41,24 +41,26 @@ def cpu_count():
 
 
 class _Pool:
-    """The worker threads (one per core but the caller's), created at first use."""
+    """The worker threads (one per core but the caller's), started at first use."""
 
     threads = cpu_count() if ThreadpoolController is not None else 1
-    executor = None
+    jobs = None  # each waiting worker takes the next job put here and works on it
     blas = None  # threadpoolctl's controllers of the BLAS libraries NumPy loaded
     local = threading.local()  # .busy: this thread is already running pieces
 
 
-def pieces(count, bytes_each, xp, at_least=1):
-    """Slices of ``range(count)`` with about PIECE_BYTES of work each (at least one item).
+def pieces(count, bytes_each, xp, at_least=1, min_items=1):
+    """Slices of ``range(count)`` with about PIECE_BYTES of work each.
 
     bytes_each: the scratch memory one item (one image, one row) needs.
     at_least: cut into at least this many slices (if there are enough items).
+    min_items: but never fewer items than this in a slice (nor fewer than one).
     On a GPU, a single slice holding everything.
     """
     if xp is not np:
         return [slice(0, count)]
-    step = max(1, min(PIECE_BYTES // max(1, bytes_each), -(-count // at_least)))
+    step = min(PIECE_BYTES // max(1, bytes_each), -(-count // at_least))
+    step = max(1, min_items, step)
     return [slice(start, min(start + step, count)) for start in range(0, count, step)]
 
 
@@ -100,7 +102,9 @@ def matmul(a, b):
         return a @ b
     (m, k), n = a.shape, b.shape[1]
     out = np.empty((m, n), dtype=np.result_type(a, b))
-    bands = max(1, min(2 * _Pool.threads, max(m, n) // 64)) if m * k * n > 1 << 20 else 1
+    # Threads only for products of a millisecond or so: a smaller one is over before a
+    # worker wakes up, and waits for it whenever another program holds the other core.
+    bands = max(1, min(2 * _Pool.threads, max(m, n) // 64)) if m * k * n > MATMUL_THREADED else 1
     if m >= n:
         for_each(lambda rows: np.matmul(a[rows], b, out=out[rows]),
                  pieces(m, k * a.itemsize, np, at_least=bands))
@@ -124,7 +128,8 @@ class _Job:
         self.queue = iter(pieces)  # a list iterator: threads can share it safely
         self.step, self.left = step, len(pieces)
         self.totals, self.error = [], None
-        self.lock, self.done = threading.Lock(), threading.Event()
+        self.lock, self.done = threading.Lock(), threading.Lock()
+        self.done.acquire()  # released when the last piece is done
 
     def run(self):
         """Runs the pieces on every core; returns the threads' totals."""
@@ -134,12 +139,12 @@ class _Job:
         if nested or _Pool.threads < 2:
             self.work()
         else:
-            with _single_threaded_blas():
+            with _SingleThreadedBlas():
                 if self.left > 1:
                     for _ in range(_Pool.threads - 1):
-                        _executor().submit(self.work)
+                        _jobs().put(self)
                 self.work()  # the calling thread takes pieces too
-                self.done.wait()
+                self.done.acquire()
         if self.error is not None:
             raise self.error
         return self.totals
@@ -165,25 +170,33 @@ class _Job:
         with self.lock:
             self.left -= 1
             if self.left == 0:
-                self.done.set()
+                self.done.release()
 
 
-def _executor():
-    if _Pool.executor is None:
-        _Pool.executor = ThreadPoolExecutor(_Pool.threads - 1, thread_name_prefix="minikeras")
-    return _Pool.executor
+def _jobs():
+    """The queue of jobs, read by the worker threads (started the first time)."""
+    if _Pool.jobs is None:
+        _Pool.jobs = queue.SimpleQueue()
+        for number in range(_Pool.threads - 1):
+            threading.Thread(target=_serve, name=f"minikeras-{number}", daemon=True).start()
+    return _Pool.jobs
 
 
-@contextlib.contextmanager
-def _single_threaded_blas():
+def _serve():
+    while True:
+        _Pool.jobs.get().work()
+
+
+class _SingleThreadedBlas:
     """BLAS on one thread inside the block (threadpoolctl sets it; restored after)."""
-    if _Pool.blas is None:
-        _Pool.blas = ThreadpoolController().select(user_api="blas").lib_controllers
-    before = [library.num_threads for library in _Pool.blas]
-    for library in _Pool.blas:
-        library.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for library, threads in zip(_Pool.blas, before, strict=True):
+
+    def __enter__(self):
+        if _Pool.blas is None:
+            _Pool.blas = ThreadpoolController().select(user_api="blas").lib_controllers
+        self.before = [library.num_threads for library in _Pool.blas]
+        for library in _Pool.blas:
+            library.set_num_threads(1)
+
+    def __exit__(self, *error):
+        for library, threads in zip(_Pool.blas, self.before, strict=True):
             library.set_num_threads(threads)
