@@ -14,7 +14,7 @@ ifeq ($(MINIKERAS_DATA),)
   endif
 endif
 
-.PHONY: mnist test lint install
+.PHONY: mnist test lint install bench
 
 install: $(INSTALLED)
 
@@ -32,3 +32,8 @@ test: lint
 
 mnist: $(INSTALLED)
 	$(PY) examples/train_loop_from_scratch.py
+
+# Kernel and training-speed benchmarks (a few minutes); results in benchmarks/results/.
+bench: $(INSTALLED)
+	$(PY) -m benchmarks.kernels
+	$(PY) -m benchmarks.train_mnist

@@ -39,6 +39,7 @@ ROOT = Path(__file__).absolute().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 BATCH_SIZE = 128
 MODELS = ("mlp", "convnet", "bn_convnet")
+FRAMEWORKS = ("minikeras-numpy", "minikeras-cupy", "tf.keras")
 # Timed steps per window: about a second of tf.keras training on 2 cores.
 WINDOW_STEPS = {"mlp": 150, "convnet": 40, "bn_convnet": 12}
 UNTIMED_STEPS = 2  # at the start of every window's fit(), before the clock starts
@@ -186,7 +187,7 @@ def gemm_peak_gflops():
     return 2 * 2048**3 / statistics.median(seconds[1:]) / 1e9
 
 
-def run_child(framework, model_name, data_path, window_steps):
+def run_child(framework, model_name, data_path, window_steps, warmup_steps):
     """Builds the model, then answers the parent's commands on stdin until "finish"."""
     keras = import_keras(framework)
     if hasattr(keras.utils, "set_random_seed"):
@@ -205,8 +206,8 @@ def run_child(framework, model_name, data_path, window_steps):
         model.fit(x[batch], y[batch], batch_size=BATCH_SIZE, epochs=1, verbose=0,
                   shuffle=False, callbacks=[timer] if timer else None)
 
-    train(WARMUP_STEPS)
-    steps_trained = WARMUP_STEPS
+    train(warmup_steps)
+    steps_trained = warmup_steps
     send({"ready": True})
     for command in sys.stdin:
         if command.strip() == "window":
@@ -239,10 +240,10 @@ def send(message):
 class Child:
     """A subprocess training one model on one framework, answering one command at a time."""
 
-    def __init__(self, framework, model_name, data_path, window_steps):
+    def __init__(self, framework, model_name, data_path, window_steps, warmup_steps):
         command = [sys.executable, "-m", "benchmarks.train_mnist", "--child", framework,
                    "--models", model_name, "--data", str(data_path),
-                   "--steps", str(window_steps)]
+                   "--steps", str(window_steps), "--warmup", str(warmup_steps)]
         self.framework = framework
         self.process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True)
@@ -266,18 +267,19 @@ class Child:
         return report
 
 
-def frameworks_available():
-    names = ["minikeras-numpy", "tf.keras"]
-    if machine.gpu():
-        names.insert(1, "minikeras-cupy")
-    else:
+def frameworks_available(requested):
+    """The frameworks asked for, without minikeras-cupy when there is no GPU (with a note)."""
+    names = [name for name in FRAMEWORKS if name in requested]
+    if "minikeras-cupy" in names and not machine.gpu():
         print("No CUDA GPU (or no CuPy): minikeras-cupy is skipped.")
+        names.remove("minikeras-cupy")
     return names
 
 
-def benchmark_model(model_name, frameworks, data_path, repeats, window_steps):
+def benchmark_model(model_name, frameworks, data_path, repeats, window_steps, warmup_steps):
     """Alternating windows of every framework on one model; their speeds and reports."""
-    children = [Child(framework, model_name, data_path, window_steps) for framework in frameworks]
+    children = [Child(framework, model_name, data_path, window_steps, warmup_steps)
+                for framework in frameworks]
     speeds = {child.framework: [] for child in children}
     for round_index in range(repeats):
         order = children if round_index % 2 == 0 else children[::-1]
@@ -307,7 +309,7 @@ def markdown(report):
         f"{report['load_average_end'][0]} at end).",
         f"Batch size {BATCH_SIZE}, float32, Adam; {report['repeats']} alternating windows per "
         f"framework, median shown with [min-max]. NumPy float32 GEMM peak (2048^3): "
-        f"{report['gemm_peak_gflops']:.0f} GFLOP/s.",
+        f"{_number(report['gemm_peak_gflops'], '.0f')} GFLOP/s.",
         "",
         "| model | framework | samples/s [min-max] | ratio to tf.keras | GFLOP/s "
         "(% of GEMM peak) | test accuracy (steps) | peak RSS MiB |",
@@ -317,7 +319,7 @@ def markdown(report):
         for framework, r in results.items():
             ratio = f"{r['ratio_to_tf_keras']:.2f}" if r["ratio_to_tf_keras"] else "-"
             gflops = (f"{r['gflops']:.0f} ({100 * r['gflops'] / report['gemm_peak_gflops']:.0f}%)"
-                      if "gflops" in r else "-")
+                      if "gflops" in r and report["gemm_peak_gflops"] else "-")
             lines.append(
                 f"| {model_name} | {framework} | {r['samples_per_second']:,.0f} "
                 f"[{min(r['windows']):,.0f}-{max(r['windows']):,.0f}] | {ratio} | {gflops} | "
@@ -330,6 +332,10 @@ def markdown(report):
         lines += ["", "Peak memory of minikeras-numpy as a fraction of tf.keras's: " +
                   ", ".join(f"{name} {fraction:.2f}" for name, fraction in ratios) + "."]
     return "\n".join(lines) + "\n"
+
+
+def _number(value, spec):
+    return "-" if value is None else format(value, spec)
 
 
 def mnist_path():
@@ -347,30 +353,34 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=7, help="timed windows per framework")
     parser.add_argument("--steps", type=int, default=None, help="timed steps per window")
     parser.add_argument("--quick", action="store_true", help="a tiny run, for a smoke test")
+    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     parser.add_argument("--out", default=str(RESULTS), help="directory for the results")
-    parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--data", help="an mnist.npz to train on (default: found as "
+                                       "minikeras.datasets.mnist finds it)")
+    parser.add_argument("--warmup", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    warmup = args.warmup if args.warmup is not None else (2 if args.quick else WARMUP_STEPS)
     if args.child:
-        return run_child(args.child, args.models, args.data, args.steps)
+        return run_child(args.child, args.models, args.data, args.steps, warmup)
     models = args.models.split(",")
     repeats = 1 if args.quick else args.repeats
     data_path = args.data or mnist_path()
-    frameworks = frameworks_available()
+    frameworks = frameworks_available(args.frameworks.split(","))
     report = {"machine": machine.describe(), "batch_size": BATCH_SIZE, "repeats": repeats,
               "quick": args.quick, "models": {}}
     for model_name in models:
         steps = args.steps or (2 if args.quick else WINDOW_STEPS[model_name])
         print(f"{model_name}: {repeats} windows of {steps} steps per framework ...", flush=True)
-        results = benchmark_model(model_name, frameworks, data_path, repeats, steps)
+        results = benchmark_model(model_name, frameworks, data_path, repeats, steps, warmup)
         report["models"][model_name] = results
         for framework, r in results.items():
             ratio = f", ratio {r['ratio_to_tf_keras']:.2f}" if r["ratio_to_tf_keras"] else ""
             print(f"  {framework:16s} {r['samples_per_second']:9,.0f} samples/s{ratio}, "
                   f"accuracy {r['test_accuracy']:.4f}, peak RSS {r['peak_rss_mib']:.0f} MiB")
     report["gemm_peak_gflops"] = next(
-        r["gemm_peak_gflops"] for results in report["models"].values()
-        for r in results.values() if "gemm_peak_gflops" in r)
+        (r["gemm_peak_gflops"] for results in report["models"].values()
+         for r in results.values() if "gemm_peak_gflops" in r), None)
     report["load_average_end"] = [round(load, 2) for load in os.getloadavg()]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
