@@ -21,21 +21,29 @@ from .autograd import Tensor, no_grad
 from .layers import Input
 from .variables import Variable
 
+from . import callbacks, models, saving  # isort: skip  (they build on the modules above)
+from .models import Model, Sequential  # isort: skip
+
 __version__ = "0.1.0"
 __all__ = [
     "Input",
+    "Model",
+    "Sequential",
     "Tensor",
     "Variable",
     "activations",
     "backend",
+    "callbacks",
     "datasets",
     "initializers",
     "layers",
     "losses",
     "metrics",
+    "models",
     "no_grad",
     "ops",
     "optimizers",
     "regularizers",
+    "saving",
     "utils",
 ]

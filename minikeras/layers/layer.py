@@ -72,6 +72,7 @@ class Layer:
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.dtype = _dtype_name(dtype) or backend.floatx()
         self.built = False
+        self._build_input_shape = None
         self.input_spec = None
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._input_shape_arg = _input_shape_argument(
@@ -278,6 +279,7 @@ class Layer:
 
     def _maybe_build(self, input_shape):
         if not self.built:
+            self._build_input_shape = input_shape  # for summary() and saving
             self.build(input_shape)
             self.built = True
 

@@ -3,9 +3,11 @@
 from .batching import batches
 from .numerical import normalize, to_categorical
 from .plotting import plot_history, plot_predictions
+from .progbar import Progbar
 from .random import set_random_seed
 
 __all__ = [
+    "Progbar",
     "batches",
     "normalize",
     "plot_history",

@@ -1,0 +1,153 @@
+"""Functional: the model ``keras.Model(inputs, outputs)`` returns, and its config.
+
+The config lists every layer with the calls that connect it (its "inbound
+nodes"), each call naming the tensors it received as ``[layer name, node
+index, tensor index]``: the layout Keras writes, so the same JSON rebuilds
+the model in minikeras and in Keras.
+"""
+
+from ..layers.keras_tensor import KerasTensor
+from ..saving.serialization import deserialize_keras_object, serialize_keras_object
+from ..utils import tree
+from .model import Model
+
+
+class Functional(Model):
+    """A model defined by a graph of layer calls from ``keras.Input`` tensors to outputs.
+
+    inputs, outputs: KerasTensors (one, a list or a dict of each).
+    name: the model's name ("functional", "functional_1", ... by default).
+    """
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(inputs=inputs, outputs=outputs, name=name, trainable=trainable,
+                         **kwargs)
+
+    def get_config(self):
+        """Keras's functional config: layers with their inbound nodes, input and output layers."""
+        graph = self._graph
+        layers = []
+        for layer in graph.layers:
+            config = serialize_keras_object(layer)
+            config["name"] = layer.name
+            config["inbound_nodes"] = [
+                _serialize_node(node, graph) for node in layer._inbound_nodes
+                if node in graph.node_set and node.input_tensors]
+            layers.append(config)
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "layers": layers,
+            "input_layers": tree.map_structure(lambda x: _history(x, graph, 1),
+                                               graph.inputs_struct),
+            "output_layers": tree.map_structure(lambda x: _history(x, graph, 1),
+                                                graph.outputs_struct),
+        }
+
+
+def _history(tensor, graph, model_offset=0):
+    """``[layer name, node index, tensor index]``: where ``tensor`` was made.
+
+    model_offset: Keras numbers a nested functional model's calls from 1 in
+    ``input_layers``/``output_layers`` (but from 0 in the layers' inbound nodes).
+    """
+    node = tensor.node
+    offset = model_offset if isinstance(node.layer, Functional) else 0
+    return [node.layer.name, graph.node_index(node) + offset, tensor.index]
+
+
+def _serialize_node(node, graph):
+    def serialize(value):
+        if isinstance(value, KerasTensor):
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(value.shape), "dtype": value.dtype,
+                               "keras_history": _history(value, graph)}}
+        return value
+
+    args, kwargs = tree.map_structure(serialize, (list(node.call_args), dict(node.call_kwargs)))
+    return {"args": serialize_keras_object(args), "kwargs": serialize_keras_object(kwargs)}
+
+
+def functional_from_config(cls, config, custom_objects=None):
+    """A functional model of class ``cls`` from Keras's functional config.
+
+    Layers are created first; their calls are then replayed on the tensors
+    they received, in passes, until every call's inputs exist.
+    """
+    created = {}
+    pending = {}
+    for layer_data in config["layers"]:
+        layer = deserialize_keras_object(layer_data, custom_objects=custom_objects)
+        created[layer_data["name"]] = layer
+        pending[layer_data["name"]] = list(layer_data.get("inbound_nodes", []))
+    while any(pending.values()):
+        progress = False
+        for name, nodes in pending.items():
+            while nodes and _replay(created[name], nodes[0], created):
+                nodes.pop(0)
+                progress = True
+        if not progress:
+            stuck = [name for name, nodes in pending.items() if nodes]
+            raise ValueError(f"Invalid functional model config: the calls of layers {stuck} "
+                             "cannot be connected to the model's inputs.")
+
+    def tensor(history):
+        name, node_index, tensor_index = history
+        if name not in created:
+            raise ValueError(f"Invalid functional model config: unknown layer {name!r}.")
+        layer = created[name]
+        if isinstance(layer, Functional):
+            node_index -= 1
+        return layer._inbound_nodes[node_index].outputs[tensor_index]
+
+    inputs = _map_histories(tensor, config["input_layers"])
+    outputs = _map_histories(tensor, config["output_layers"])
+    extra = {k: v for k, v in config.items()
+             if k not in ("name", "trainable", "layers", "input_layers", "output_layers")}
+    return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
+               trainable=config.get("trainable", True), **extra)
+
+
+def _replay(layer, node_data, created):
+    """Calls ``layer`` on the tensors ``node_data`` names; False if they do not exist yet."""
+    missing = []
+
+    def revive(value):
+        if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+            name, node_index, tensor_index = value["config"]["keras_history"]
+            source = created.get(name)
+            if source is None:
+                raise ValueError(f"Invalid functional model config: unknown layer {name!r}.")
+            if node_index >= len(source._inbound_nodes):
+                missing.append(name)
+                return None
+            return source._inbound_nodes[node_index].outputs[tensor_index]
+        if isinstance(value, dict):
+            return {k: revive(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [revive(v) for v in value]
+        return value
+
+    if isinstance(node_data, list):  # Keras 2's layout: [[name, node, tensor, kwargs], ...]
+        node_data = {"args": [_legacy_inputs(node_data)], "kwargs": {}}
+    args = revive(node_data.get("args", []))
+    kwargs = revive(node_data.get("kwargs", {}))
+    if missing:
+        return False
+    kwargs.pop("mask", None)
+    layer(*args, **kwargs)
+    return True
+
+
+def _legacy_inputs(node_data):
+    tensors = [{"class_name": "__keras_tensor__", "config": {"keras_history": item[:3]}}
+               for item in node_data]
+    return tensors[0] if len(tensors) == 1 else tensors
+
+
+def _map_histories(fn, value):
+    if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
+        return fn(value)
+    if isinstance(value, dict):
+        return {k: _map_histories(fn, v) for k, v in value.items()}
+    return [_map_histories(fn, v) for v in value]

@@ -1,0 +1,157 @@
+"""Sequential: a plain stack of layers, each called on the previous one's output."""
+
+from ..layers.input_layer import InputLayer
+from ..layers.keras_tensor import KerasTensor
+from ..layers.layer import Layer
+from ..saving.serialization import deserialize_keras_object, serialize_keras_object
+from .graph import Graph
+from .model import Model
+
+
+class Sequential(Model):
+    """A model made of ``layers`` applied one after the other.
+
+    layers: a list of layers; the first may be ``keras.Input(shape=...)``, or a
+        layer given ``input_shape=``/``input_dim=`` (older Keras code), which
+        builds the model at once. Otherwise the model is built on its first call.
+    name, trainable: as for any model.
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(trainable=trainable, name=name)
+        self._layers = []
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        if self._layers:
+            self._maybe_rebuild()
+        if not trainable:
+            self.trainable = False
+
+    def add(self, layer, rebuild=True):
+        """Puts ``layer`` (a Layer, or ``keras.Input(...)``) on top of the stack."""
+        if isinstance(layer, KerasTensor) and isinstance(layer.node.layer, InputLayer):
+            layer = layer.node.layer
+        if not isinstance(layer, Layer):
+            raise ValueError(
+                "Only instances of keras.layers.Layer can be added to a Sequential model. "
+                f"Received: {layer!r} (of type {type(layer).__name__})."
+            )
+        if not self._layers and getattr(layer, "_input_shape_arg", None) is not None:
+            self._append(InputLayer(batch_shape=layer._input_shape_arg))
+        if isinstance(layer, InputLayer) and self._layers and isinstance(
+                self._layers[0], InputLayer):
+            raise ValueError(
+                f"Sequential model '{self.name}' has already been configured to use input "
+                f"shape {self._layers[0].batch_shape}. You cannot add a different Input to it."
+            )
+        if any(known.name == layer.name and known is not layer for known in self._layers):
+            raise ValueError(
+                "All layers added to a Sequential model should have unique names. Name "
+                f"'{layer.name}' is already the name of a layer in this model. Pass a "
+                "unique `name` argument to the layer."
+            )
+        self._append(layer)
+        if rebuild and self._graph is not None:
+            self._graph = Graph(self._graph.inputs[0], layer(self._graph.outputs[0]))
+        elif rebuild:
+            self._maybe_rebuild()
+        else:
+            self._graph = None
+
+    def _append(self, layer):
+        self._layers = [*self._layers, layer]
+
+    def pop(self, rebuild=True):
+        """Removes the top layer and returns it."""
+        if not self.layers:
+            raise ValueError(f"Sequential model '{self.name}' has no layers to pop.")
+        layer = self._layers[-1]
+        self._layers = self._layers[:-1]
+        self._graph = None
+        self.built = False
+        if rebuild:
+            self._maybe_rebuild()
+        return layer
+
+    def _maybe_rebuild(self):
+        if isinstance(self._layers[0], InputLayer) and len(self._layers) > 1:
+            self._build_graph(self._layers[0].batch_shape)
+
+    def _build_graph(self, input_shape):
+        """Calls every layer on a symbolic input: creates the weights and the output shapes."""
+        if not isinstance(self._layers[0], InputLayer):
+            self._layers = [InputLayer(batch_shape=input_shape), *self._layers]
+        inputs = self._layers[0].output_tensor
+        x = inputs
+        for layer in self._layers[1:]:
+            x = layer(x)
+        self._graph = Graph(inputs, x)
+        self.built = True
+
+    def build(self, input_shape=None):
+        """Builds the weights for inputs of ``input_shape`` (batch axis first, may be None)."""
+        if not self.layers:
+            raise ValueError(f"Sequential model {self.name} cannot be built because it has "
+                             "no layers. Call `model.add(layer)`.")
+        if input_shape is None:
+            if not isinstance(self._layers[0], InputLayer):
+                raise ValueError(f"Sequential model {self.name} needs an input shape to build.")
+            input_shape = self._layers[0].batch_shape
+        input_shape = tuple(input_shape)
+        if isinstance(self._layers[0], InputLayer) and (
+                self._layers[0].batch_shape[1:] != input_shape[1:]):
+            raise ValueError(
+                f"Sequential model '{self.name}' has already been configured to use input "
+                f"shape {self._layers[0].batch_shape}. You cannot build it with input_shape "
+                f"{input_shape}."
+            )
+        if self._graph is None:
+            self._build_graph((None, *input_shape[1:]))
+
+    def _maybe_build(self, input_shape):
+        if self._graph is None:
+            if not isinstance(input_shape, tuple) or not all(
+                    d is None or isinstance(d, int) for d in input_shape):
+                raise ValueError(f"Sequential model '{self.name}' takes a single input array, "
+                                 f"but it received inputs of shapes {input_shape}.")
+            self.build(input_shape)
+
+    def call(self, inputs, training=None):
+        if self._graph is not None:
+            inputs = self._conform(inputs, self._graph.inputs[0], self._layers[0].name)
+        for layer in self.layers:
+            inputs = layer(inputs)
+        return inputs
+
+    @property
+    def layers(self):
+        """The layers added, without the InputLayer (as in Keras)."""
+        layers = self._layers
+        if layers and isinstance(layers[0], InputLayer):
+            return layers[1:]
+        return list(layers)
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
+                  "layers": [serialize_keras_object(layer) for layer in self._layers]}
+        if self._graph is not None:
+            config["build_input_shape"] = self._layers[0].batch_shape
+        return config
+
+    def get_build_config(self):
+        if self._graph is not None:
+            return {"input_shape": self._layers[0].batch_shape}
+        return None
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "layers" not in config:
+            raise ValueError("A Sequential model config must hold a 'layers' list. "
+                             f"Received: config={config}")
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for layer_config in config["layers"]:
+            model.add(deserialize_keras_object(layer_config, custom_objects=custom_objects))
+        shape = config.get("build_input_shape")
+        if model._graph is None and shape:
+            model.build(shape)
+        return model

@@ -1,0 +1,461 @@
+"""Trainer: compile, fit, evaluate and predict, the methods every Model has.
+
+One training step, as ``train_step`` writes it out:
+
+1. forward: ``y_pred = model(x, training=True)`` records the graph;
+2. loss: each output's loss times its weight, plus the layers' regularization
+   losses (``model.losses``);
+3. backward: ``loss.backward()`` fills ``w.grad`` of every trainable weight and
+   releases the graph;
+4. update: ``optimizer.apply(grads, weights)``, then the gradients are cleared;
+5. metrics: their running state is updated on the device.
+
+Values reach the host only when something reads them (the progress bar, a
+callback, the end of an epoch): a step itself never waits for the device.
+"""
+
+import collections.abc
+import contextlib
+import warnings
+
+import numpy as np
+
+from .. import backend, optimizers
+from .. import metrics as metrics_module
+from ..autograd import Tensor, no_grad
+from ..callbacks import CallbackList
+from ..saving.serialization import deserialize_keras_object, serialize_keras_object
+from ..utils import tree
+from . import data_adapters
+from .compile_utils import CompileLoss, CompileMetrics, flatten_targets
+
+
+class Trainer:
+    """The training API of Model: compile, fit, evaluate, predict and their one-batch forms."""
+
+    def __init__(self):
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._loss_tracker = None
+        self._compile_config = None
+        self._step_weights = None
+
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Configures the model for training.
+
+        optimizer: a name ("adam"), an Optimizer, or a config dict.
+        loss: a name, a Loss, a function ``fn(y_true, y_pred)``; for several
+            outputs one of these for all, a list in output order, or a dict by
+            output name.
+        loss_weights: multiplies each output's loss (a list or a dict).
+        metrics, weighted_metrics: names ("accuracy", "mae"...), Metrics or
+            functions; a list, or per output a list or dict. The weighted ones
+            use the sample weights (and class weights).
+        run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted
+            for Keras compatibility; minikeras always runs eagerly, one step at a time.
+        """
+        self.optimizer = optimizers.get(optimizer)
+        output_names = getattr(self, "output_names", None)
+        self._compile_loss = (CompileLoss(loss, loss_weights, output_names)
+                              if loss is not None else None)
+        self._compile_metrics = (CompileMetrics(metrics, weighted_metrics, output_names)
+                                 if metrics or weighted_metrics else None)
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self.loss = loss
+        self.compiled = True
+        self.stop_training = False
+        self._step_weights = None
+        self._compile_config = {
+            "optimizer": self.optimizer, "loss": loss, "loss_weights": loss_weights,
+            "metrics": metrics, "weighted_metrics": weighted_metrics,
+            "run_eagerly": run_eagerly, "steps_per_execution": steps_per_execution,
+            "jit_compile": False,
+        }
+
+    # -- metrics -------------------------------------------------------------
+
+    @property
+    def metrics(self):
+        """The loss tracker, the compiled metrics, then one loss tracker per output."""
+        found = []
+        if self.compiled:
+            found.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                found.extend(self._compile_metrics.metrics)
+            if self._compile_loss is not None:
+                found.extend(self._compile_loss.metrics)
+        return found
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        """Resets the state of every metric (done at the start of each epoch)."""
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def get_metrics_result(self):
+        """{name: scalar Tensor} of every metric, on the device."""
+        results = {}
+        if not self.compiled:
+            return results
+        results[self._loss_tracker.name] = self._loss_tracker.result()
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            results.update(self._compile_metrics.result())
+        if self._compile_loss is not None:
+            for metric in self._compile_loss.metrics:
+                results[metric.name] = metric.result()
+        return results
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss plus the layers' losses (regularization, add_loss): a scalar Tensor."""
+        total = None
+        if self._compile_loss is not None:
+            total = self._compile_loss(y, y_pred, sample_weight)
+        for extra in self.losses:
+            total = extra if total is None else total + extra
+        if total is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics' state; returns the logs (read on demand)."""
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return LazyLogs(self)
+
+    # -- one step ----------------------------------------------------------
+
+    def train_step(self, data):
+        """One gradient step on one batch ``(x, y[, sample_weight])``; returns the logs."""
+        x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        weights = self._trainable_for_step()
+        if weights and loss.requires_grad:
+            loss.backward()
+            self.optimizer.apply([w.grad for w in weights], weights)
+            for w in weights:
+                w.grad = None
+        elif not weights:
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+        with no_grad():
+            return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        """Loss and metrics on one batch, with ``training=False`` and no graph."""
+        x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(data)
+        with no_grad():
+            y_pred = self(x, training=False)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+            self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+            return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """The model's outputs on one batch, with ``training=False``."""
+        x, _, _ = data_adapters.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def _trainable_for_step(self):
+        if self._step_weights is None:
+            self._step_weights = self.trainable_weights
+        return self._step_weights
+
+    # -- loops ---------------------------------------------------------------
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Trains the model for ``epochs`` passes over the data; returns the History.
+
+        x, y: arrays (lists or dicts of them for several inputs/outputs), or
+            ``x`` a generator/iterable of ``(x, y[, sample_weight])`` batches.
+        batch_size: samples per step (default 32; not for generators).
+        validation_split: the last fraction of the arrays, held out to validate on.
+        validation_data: ``(x_val, y_val[, sample_weight])`` or a generator.
+        shuffle: reshuffle the arrays each epoch (from the seeded generator).
+        class_weight: {class: weight} to weight the loss by each sample's label.
+        sample_weight: one weight per sample (or per output, as a list/dict).
+        initial_epoch, steps_per_epoch, validation_steps, validation_batch_size,
+            validation_freq, verbose, callbacks: as in Keras.
+        """
+        self._assert_compiled("fit")
+        _check_epochs(epochs, initial_epoch)
+        _check_verbose(verbose)
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = data_adapters.split_off_validation(
+                x, y, sample_weight, validation_split)
+        epochs_data = self._epoch_iterator("fit", x, y, sample_weight, batch_size,
+                                           steps_per_epoch, shuffle, class_weight)
+        validation = self._validation_iterator(validation_data, validation_batch_size or
+                                               batch_size, validation_steps)
+        callbacks = self._callback_list(callbacks, verbose, epochs, epochs_data.num_batches,
+                                        add_history=True)
+        self.stop_training = False
+        self._step_weights = None
+        callbacks.on_train_begin()
+        training_logs = None
+        for epoch in range(initial_epoch, epochs):
+            epoch_logs = self._train_epoch(epoch, epochs_data, callbacks)
+            if validation is not None and _should_validate(epoch, validation_freq):
+                val_logs = self._run_evaluation(validation, callbacks)
+                epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            training_logs = epoch_logs
+            if self.stop_training:
+                break
+        if epochs > 0 and hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values(self.trainable_weights)  # EMA weights
+        callbacks.on_train_end(logs=training_logs)
+        return self.history
+
+    def _train_epoch(self, epoch, epochs_data, callbacks):
+        """One epoch of training steps; returns its logs (one trip to the host)."""
+        self.reset_metrics()
+        callbacks.on_epoch_begin(epoch)
+        logs = {}
+        for step, batch in epochs_data.enumerate_epoch():
+            callbacks.on_train_batch_begin(step)
+            logs = self.train_step(batch)
+            callbacks.on_train_batch_end(step, logs)
+            if self.stop_training:
+                break
+        return self._epoch_logs(logs)
+
+    def _epoch_iterator(self, method, x, y=None, sample_weight=None, batch_size=None,
+                        steps=None, shuffle=False, class_weight=None):
+        """The data as batches, checked against the model before any step runs."""
+        data = data_adapters.get_data(x, y, sample_weight, batch_size, shuffle, class_weight,
+                                      steps=steps, method=method)
+        self._check_data(data, method)
+        return data_adapters.EpochIterator(data, steps)
+
+    def _callback_list(self, callbacks, verbose, epochs, steps, add_history=False):
+        if isinstance(callbacks, CallbackList):
+            return callbacks
+        return CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0,
+                            model=self, verbose=verbose, epochs=epochs, steps=steps)
+
+    def _validation_iterator(self, validation_data, batch_size, steps):
+        if validation_data is None:
+            return None
+        method = "fit (validation_data)"
+        if isinstance(validation_data, tuple):
+            x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(validation_data)
+            return self._epoch_iterator(method, x, y, sample_weight, batch_size, steps)
+        return self._epoch_iterator(method, validation_data, steps=steps)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        """The loss and metrics on the data: a scalar, a list ``[loss, *metrics]``, or a dict.
+
+        x, y, sample_weight: as for ``fit``; batch_size defaults to 32.
+        steps: batches to evaluate (default: all the data).
+        return_dict: return ``{name: value}`` instead of a list.
+        """
+        self._assert_compiled("evaluate")
+        _check_verbose(verbose)
+        iterator = self._epoch_iterator("evaluate", x, y, sample_weight, batch_size, steps)
+        callbacks = self._callback_list(callbacks, verbose, 1, iterator.num_batches)
+        logs = self._run_evaluation(iterator, callbacks)
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
+
+    def _run_evaluation(self, iterator, callbacks):
+        callbacks.on_test_begin()
+        self.reset_metrics()
+        logs = {}
+        for step, batch in iterator.enumerate_epoch():
+            callbacks.on_test_batch_begin(step)
+            logs = self.test_step(batch)
+            callbacks.on_test_batch_end(step, logs)
+        logs = self._epoch_logs(logs)
+        callbacks.on_test_end(logs)
+        return logs
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs on ``x``, batch by batch, as NumPy arrays (``training=False``)."""
+        _check_verbose(verbose)
+        iterator = self._epoch_iterator("predict", x, batch_size=batch_size, steps=steps)
+        callbacks = self._callback_list(callbacks, verbose, 1, iterator.num_batches)
+        callbacks.on_predict_begin()
+        outputs = []
+        with no_grad():
+            for step, batch in iterator.enumerate_epoch():
+                callbacks.on_predict_batch_begin(step)
+                batch_outputs = tree.map_structure(_to_host, self.predict_step(batch))
+                outputs.append(batch_outputs)
+                callbacks.on_predict_batch_end(step, {"outputs": batch_outputs})
+        callbacks.on_predict_end()
+        if not outputs:
+            raise ValueError("predict: the data produced no batches.")
+        return _concatenate(outputs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        """One gradient step on one batch; the loss and metrics on it (list, scalar or dict)."""
+        self._assert_compiled("train_on_batch")
+        batch = self._single_batch(x, y, sample_weight, class_weight, "train_on_batch")
+        self.reset_metrics()
+        self._step_weights = None
+        logs = _pythonify(self.train_step(batch))
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """The loss and metrics on one batch (list, scalar or dict)."""
+        self._assert_compiled("test_on_batch")
+        batch = self._single_batch(x, y, sample_weight, None, "test_on_batch")
+        self.reset_metrics()
+        logs = _pythonify(self.test_step(batch))
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
+
+    def predict_on_batch(self, x):
+        """The model's outputs on one batch, as NumPy arrays."""
+        batch = self._single_batch(x, None, None, None, "predict_on_batch")
+        with no_grad():
+            return tree.map_structure(_to_host, self.predict_step(batch))
+
+    def _single_batch(self, x, y, sample_weight, class_weight, method):
+        data = data_adapters.ArrayData(x, y, sample_weight, batch_size=1, class_weight=class_weight,
+                                       method=method)
+        data.batch_size = data.num_samples
+        self._check_data(data, method)
+        return next(data.batches())
+
+    # -- helpers -------------------------------------------------------------
+
+    def _assert_compiled(self, method):
+        if not self.compiled:
+            raise ValueError(f"You must call `compile()` before calling `{method}()`.")
+
+    def _check_data(self, data, method):
+        """Checks array data against the model's inputs and outputs before any step runs."""
+        if not isinstance(data, data_adapters.ArrayData) or getattr(self, "_graph", None) is None:
+            return
+        self._check_input_data(data.x)
+        if data.y is not None and self._compile_loss is not None:
+            names = self.output_names if getattr(self, "output_names", None) else [
+                f"output_{i}" for i in range(len(self._graph.outputs))]
+            if isinstance(self._graph.outputs_struct, dict):
+                names = sorted(self._graph.outputs_struct)
+            try:
+                flatten_targets(data.y, names)
+            except ValueError as error:
+                raise ValueError(f"{method}: {error}") from None
+
+    def _epoch_logs(self, logs):
+        """Python floats of the metrics at the end of an epoch (one trip to the host)."""
+        if isinstance(logs, LazyLogs) or not logs:
+            return _pythonify(self.get_metrics_result())
+        return _pythonify(logs)
+
+    def _flatten_metrics_in_order(self, logs):
+        names = ["loss"] + [m.name for m in (
+            self._compile_metrics.metrics if self._compile_metrics else [])] + [
+            m.name for m in (self._compile_loss.metrics if self._compile_loss else [])]
+        results = [logs[name] for name in names if name in logs]
+        results += [logs[key] for key in sorted(logs) if key not in names]
+        return results[0] if len(results) == 1 else results
+
+    def get_compile_config(self):
+        """What ``compile`` was given, serialized as Keras writes it in a ``.keras`` file."""
+        if not self.compiled or self._compile_config is None:
+            return None
+        return serialize_keras_object(self._compile_config)
+
+    def compile_from_config(self, config):
+        """Compiles the model from ``get_compile_config()``'s output (when loading)."""
+        config = deserialize_keras_object(config)
+        self.compile(**{k: v for k, v in config.items() if k in (
+            "optimizer", "loss", "loss_weights", "metrics", "weighted_metrics")})
+        if self.built and self.optimizer is not None:
+            self.optimizer.build(self.trainable_variables)
+
+
+class LazyLogs(collections.abc.Mapping):
+    """The metrics' values after a step, copied to the host only if something reads them.
+
+    A step never waits for the device unless a callback (the progress bar
+    when it redraws, TerminateOnNaN, ...) asks for a value.
+    """
+
+    def __init__(self, model):
+        self._model = model
+        self._values = None
+
+    def _resolve(self):
+        if self._values is None:
+            self._values = _pythonify(self._model.get_metrics_result())
+        return self._values
+
+    def __getitem__(self, key):
+        return self._resolve()[key]
+
+    def __iter__(self):
+        return iter(self._resolve())
+
+    def __len__(self):
+        return len(self._resolve())
+
+    def __repr__(self):
+        return repr(self._resolve())
+
+
+def _pythonify(logs):
+    """Logs as ``{name: float}``, sorted by name (Keras's order)."""
+    result = {}
+    for key, value in sorted((logs or {}).items()):
+        if isinstance(value, dict):
+            result.update(_pythonify(value))
+            continue
+        with contextlib.suppress(TypeError, ValueError):  # non-numbers stay as they are
+            value = float(backend.to_numpy(value.data if isinstance(value, Tensor) else value))
+        result[key] = value
+    return result
+
+
+def _batch_size(x):
+    first = tree.flatten(x)[0]
+    return first.shape[0]
+
+
+def _to_host(value):
+    return backend.to_numpy(value.data if isinstance(value, Tensor) else value)
+
+
+def _concatenate(outputs):
+    first = outputs[0]
+    if isinstance(first, dict):
+        return {key: _concatenate([o[key] for o in outputs]) for key in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(_concatenate([o[i] for o in outputs]) for i in range(len(first)))
+    return np.concatenate(outputs, axis=0)
+
+
+def _check_epochs(epochs, initial_epoch):
+    for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"`{name}` must be a non-negative integer, got {value!r}.")
+
+
+def _check_verbose(verbose):
+    if verbose not in ("auto", 0, 1, 2):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, got {verbose!r}.")
+
+
+def _should_validate(epoch, validation_freq):
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    if isinstance(validation_freq, (list, tuple, set)):
+        return epoch + 1 in validation_freq
+    raise ValueError(f"`validation_freq` must be an int or a list of epochs, got "
+                     f"{validation_freq!r}.")

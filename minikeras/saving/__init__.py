@@ -1,0 +1,34 @@
+"""Saving and loading models in Keras's own ``.keras`` format, as ``keras.saving``.
+
+``save_model``/``load_model`` write and read whole models (architecture,
+weights, optimizer state); ``save_weights``/``load_weights`` the weights alone
+(``.weights.h5``). Files move both ways between minikeras and Keras. Your own
+classes and functions are found through ``custom_objects`` or
+``@register_keras_serializable()``; loading never runs code from a file.
+"""
+
+from .object_registration import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
+from .saving_lib import load_model, load_weights, save_model, save_weights
+from .serialization import deserialize_keras_object, serialize_keras_object
+
+__all__ = [
+    "CustomObjectScope",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
+    "load_model",
+    "load_weights",
+    "register_keras_serializable",
+    "save_model",
+    "save_weights",
+    "serialize_keras_object",
+]

@@ -1,0 +1,339 @@
+"""The ``.keras`` file: a zip of ``metadata.json``, ``config.json`` and ``model.weights.h5``.
+
+The layout is Keras 3's own (``keras/src/saving/saving_lib.py``), so files move
+both ways between minikeras and Keras:
+
+- ``config.json``: the model's config (``serialization.py``), with its
+  ``build_config`` and ``compile_config``;
+- ``model.weights.h5``: one HDF5 group per layer and optimizer, found by
+  walking the model as Keras walks it. A Sequential or functional model's
+  layers come first, under ``layers/<snake_case class name>[_<n>]`` (``dense``,
+  ``dense_1``...: the position among the model's layers, not the layer's own
+  name); then the model's attributes in sorted order (``optimizer``, and a
+  subclassed model's layers under their attribute names). Each group holds
+  ``vars/0``, ``vars/1``...: the object's own variables in Keras's order
+  (trainable ones first), and the object's name as an attribute.
+
+Files are written to a temporary file in the target folder and renamed over
+the target at the end (``os.replace``), so a crash mid-save leaves the old file.
+Loading reads JSON and arrays only: no pickle, no code.
+"""
+
+import datetime
+import io
+import json
+import os
+import tempfile
+import warnings
+import zipfile
+
+import h5py
+import numpy as np
+
+from .. import backend
+from ..layers.layer import Layer, to_snake_case
+from .serialization import deserialize_keras_object, serialize_keras_object
+
+CONFIG_FILENAME = "config.json"
+METADATA_FILENAME = "metadata.json"
+WEIGHTS_FILENAME = "model.weights.h5"
+KERAS_FORMAT_VERSION = "3.15.1"  # the Keras release whose file layout this follows
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """Saves ``model`` (architecture, weights, optimizer state) as a ``.keras`` file."""
+    kwargs.pop("include_optimizer", None)
+    if kwargs:
+        raise ValueError(f"The following argument(s) are not supported: {sorted(kwargs)}")
+    filepath = os.fspath(filepath)
+    if zipped is False:
+        raise ValueError("minikeras saves models as zipped `.keras` files only (zipped=True).")
+    if not filepath.endswith(".keras"):
+        raise ValueError("Invalid filepath extension for saving: the filepath must end in "
+                         f"`.keras`. Received: filepath={filepath}")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{filepath} exists and overwrite=False.")
+    if not model.built:
+        warnings.warn("You are saving a model that has not yet been built. It might not contain "
+                      "any weights yet. Build it first by calling it on some data.",
+                      stacklevel=3)
+    config_json = json.dumps(serialize_keras_object(model))
+    metadata_json = json.dumps({
+        "keras_version": KERAS_FORMAT_VERSION,
+        "minikeras_version": _minikeras_version(),
+        "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+    })
+    weights = _weights_file_bytes(model)
+
+    def write(stream):
+        with zipfile.ZipFile(stream, "w") as archive:
+            archive.writestr(METADATA_FILENAME, metadata_json)
+            archive.writestr(CONFIG_FILENAME, config_json)
+            archive.writestr(WEIGHTS_FILENAME, weights)
+
+    atomic_write(filepath, write)
+
+
+def _minikeras_version():
+    import minikeras
+
+    return minikeras.__version__
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """The model saved in a ``.keras`` file (by minikeras or by Keras).
+
+    custom_objects: {name: class or function} for your own layers, losses, metrics.
+    compile: also compile it as it was saved (optimizer state included).
+    """
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(".keras"):
+        raise ValueError(f"Invalid filename: expected a `.keras` extension. "
+                         f"Received: filepath={filepath}")
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No file found at {filepath}.")
+    if not zipfile.is_zipfile(filepath):
+        raise ValueError(f"{filepath} is not a .keras file (a zip archive).")
+    with zipfile.ZipFile(filepath, "r") as archive:
+        names = archive.namelist()
+        if CONFIG_FILENAME not in names or WEIGHTS_FILENAME not in names:
+            raise ValueError(f"{filepath} is not a valid .keras file: it must hold "
+                             f"{CONFIG_FILENAME} and {WEIGHTS_FILENAME}, found {names}.")
+        config = json.loads(archive.read(CONFIG_FILENAME))
+        weights = archive.read(WEIGHTS_FILENAME)
+    if not compile:
+        config.pop("compile_config", None)
+    model = deserialize_keras_object(config, custom_objects=custom_objects)
+    with h5py.File(io.BytesIO(weights), "r") as store:
+        load_state(model, store)
+    return model
+
+
+def save_weights(model, filepath, overwrite=True, max_shard_size=None):
+    """Saves the weights and optimizer state to a Keras ``.weights.h5`` file."""
+    filepath = os.fspath(filepath)
+    if max_shard_size is not None:
+        raise ValueError("minikeras does not shard weight files (max_shard_size).")
+    if not filepath.endswith(".weights.h5"):
+        raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={filepath}")
+    if not model.built:
+        raise ValueError("You are saving a model that has not yet been built. Build it first by "
+                         "calling it on some data.")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{filepath} exists and overwrite=False.")
+    weights = _weights_file_bytes(model)
+    atomic_write(filepath, lambda stream: stream.write(weights))
+
+
+def load_weights(model, filepath, skip_mismatch=False, **kwargs):
+    """Loads weights from a ``.weights.h5`` or ``.keras`` file into ``model`` (already built)."""
+    filepath = os.fspath(filepath)
+    if not model.built:
+        raise ValueError("You are loading weights into a model that has not yet been built. "
+                         "Build it first by calling it on some data.")
+    if filepath.endswith(".keras"):
+        with zipfile.ZipFile(filepath, "r") as archive:
+            data = archive.read(WEIGHTS_FILENAME)
+        with h5py.File(io.BytesIO(data), "r") as store:
+            load_state(model, store, skip_mismatch)
+    elif filepath.endswith(".weights.h5"):
+        with h5py.File(filepath, "r") as store:
+            load_state(model, store, skip_mismatch)
+    else:
+        raise ValueError("File format not supported: filepath must end in `.keras` or "
+                         f"`.weights.h5`. Received: filepath={filepath}")
+
+
+def atomic_write(filepath, write):
+    """Calls ``write(stream)`` on a temporary file beside ``filepath``, then renames it over."""
+    folder = os.path.dirname(os.path.abspath(filepath))
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-",
+                                             suffix=os.path.basename(filepath))
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, _file_mode(filepath))  # mkstemp makes it private (0600)
+        os.replace(temporary, filepath)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def _file_mode(filepath):
+    """The mode a plain ``open(filepath, "w")`` would give: the old file's, or 0666 - umask."""
+    if os.path.exists(filepath):
+        return os.stat(filepath).st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+# -- the walk over layers and optimizers ---------------------------------------
+
+
+def _weights_file_bytes(model):
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as store:
+        save_state(model, store)
+    return buffer.getvalue()
+
+
+def save_state(root, store):
+    """Writes the variables of ``root`` and everything it holds into the open HDF5 ``store``."""
+    for path, obj in walk(root):
+        group = store.create_group(f"{path}/vars" if path else "vars")
+        if isinstance(getattr(obj, "name", None), str):
+            group.attrs["name"] = obj.name
+        for index, variable in enumerate(own_variables(obj)):
+            group[str(index)] = backend.to_numpy(variable.data)
+
+
+def load_state(root, store, skip_mismatch=False):
+    """Reads every variable of ``root`` from ``store``; checks them all before assigning any.
+
+    A layer whose variables do not match the file (count or shapes) is an
+    error (or skipped with ``skip_mismatch``); an optimizer that does not match
+    is skipped with a warning, as Keras does.
+    """
+    assignments, errors = [], []
+    for path, obj in walk(root):
+        variables = own_variables(obj)
+        values = _stored_values(store, path)
+        problem = _mismatch(obj, variables, values)
+        if problem is None:
+            assignments.extend(zip(variables, values, strict=True))
+        elif _is_optimizer(obj):
+            warnings.warn(f"Skipping variable loading for optimizer '{obj.name}': {problem}",
+                          stacklevel=3)
+        else:
+            errors.append(f"'{path or 'model'}' ({type(obj).__name__} "
+                          f"'{getattr(obj, 'name', '')}'): {problem}")
+    if errors and not skip_mismatch:
+        raise ValueError(f"{len(errors)} object(s) could not be loaded, and no weight was "
+                         "changed:\n" + "\n".join(errors))
+    if errors:
+        warnings.warn("Skipped mismatching objects:\n" + "\n".join(errors), stacklevel=3)
+    for variable, value in assignments:
+        variable.assign(value)
+
+
+def _stored_values(store, path):
+    key = f"{path}/vars" if path else "vars"
+    if key not in store:
+        return []
+    group = store[key]
+    return [np.asarray(group[str(i)]) for i in range(len(group))]
+
+
+def _mismatch(obj, variables, values):
+    if len(values) != len(variables):
+        return (f"it has {len(variables)} variables, but the file holds {len(values)} "
+                f"for it. Expected: {[v.name for v in variables]}")
+    for variable, value in zip(variables, values, strict=True):
+        if tuple(value.shape) != tuple(variable.shape):
+            return (f"variable '{variable.name}' has shape {tuple(variable.shape)}, but the file "
+                    f"holds shape {tuple(value.shape)}")
+    return None
+
+
+def own_variables(obj):
+    """The variables an object saves itself, in Keras's order."""
+    if _is_optimizer(obj):
+        return list(obj.variables)
+    return list(obj._trainable_variables) + list(obj._non_trainable_variables)
+
+
+def _is_optimizer(obj):
+    return hasattr(obj, "apply_gradients") and hasattr(obj, "variables") and not isinstance(
+        obj, Layer)
+
+
+def _is_saveable(obj):
+    return isinstance(obj, Layer) or _is_optimizer(obj)
+
+
+def walk(root):
+    """(path, object) for every layer and optimizer reachable from ``root``, each once.
+
+    The order and the paths are Keras's (see the module docstring).
+    """
+    visited = set()
+    found = []
+
+    def visit(obj, path):
+        if id(obj) in visited:
+            return
+        visited.add(id(obj))
+        found.append((path, obj))
+        for name, child in _children(obj):
+            child_path = f"{path}/{name}" if path else name
+            if _is_saveable(child):
+                visit(child, child_path)
+            elif isinstance(child, (list, tuple, dict)):
+                visit_container(child, child_path, set())
+
+    def visit_container(container, path, seen):
+        if id(container) in seen:
+            return
+        seen.add(id(container))
+        used = {}
+        items = container.values() if isinstance(container, dict) else container
+        for item in items:
+            if _is_saveable(item):
+                visit(item, f"{path}/{_unique(to_snake_case(type(item).__name__), used)}")
+            elif isinstance(item, (list, tuple, dict)):
+                visit_container(item, f"{path}/{_unique('container', used)}", seen)
+
+    visit(root, "")
+    return found
+
+
+def _unique(name, used):
+    if name in used:
+        used[name] += 1
+        return f"{name}_{used[name]}"
+    used[name] = 0
+    return name
+
+
+def _children(obj):
+    """(name, value) pairs Keras visits: a graph model's layers first, then attributes."""
+    from ..models.model import Model  # models import this module: no cycle here
+
+    if isinstance(obj, Model) and obj._graph is not None:
+        yield "layers", obj.layers
+    for name in sorted(_attribute_names(obj), key=lambda n: f"~{n}" if n.startswith("_") else n):
+        yield name, getattr(obj, name)
+
+
+def _attribute_names(obj):
+    skip = _internal_attributes(type(obj))
+    return [name for name in vars(obj) if name not in skip and not name.startswith("__")]
+
+
+_INTERNAL = {}
+
+
+def _internal_attributes(cls):
+    """Attributes every Layer (or Model, or optimizer) has: not part of the saved state."""
+    from ..models.model import Model
+
+    kind = Model if issubclass(cls, Model) else Layer if issubclass(cls, Layer) else object
+    if kind not in _INTERNAL:
+        if kind is object:
+            # An optimizer saves its own variables; its attributes are not walked.
+            return _AllNames()
+        reference = kind.__new__(kind)
+        kind.__init__(reference, name="reference")
+        names = set(vars(reference))
+        names.discard("optimizer")
+        _INTERNAL[kind] = names | {"_graph", "output_names"}
+    return _INTERNAL[kind]
+
+
+class _AllNames:
+    def __contains__(self, name):
+        return True
