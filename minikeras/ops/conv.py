@@ -53,10 +53,16 @@ class Conv2D(Function):
         self.block_kernel = self.blocks.from_kernel(kernel)  # (QH, QW, SH*SW*C, F)
         y = xp.empty((x.shape[0], geometry.out_height, geometry.out_width, kernel.shape[3]),
                      dtype=xp.result_type(x, kernel))
+        # The kernel gradient reads the blocks again: keep them (unless they are x itself).
+        self.x_blocks = xp.empty((x.shape[0], *self.blocks.size, self.block_kernel.shape[2]),
+                                 dtype=x.dtype) if self.needs_input_grad[1] and not (
+                                     self.blocks.identity) else None
 
         def convolve(images):  # y[images] = relu(conv + bias), the piece staying in cache
             out = y[images]  # (images, OH, OW, F)
-            correlate(self.blocks.from_image(x[images]), self.block_kernel, self.dilation, out)
+            kept = None if self.x_blocks is None else self.x_blocks[images]
+            blocks = self.blocks.from_image(x[images], kept)  # (images, R, T, SH*SW*C)
+            correlate(blocks, self.block_kernel, self.dilation, out)
             if bias is not None:
                 out += bias
             if self.relu:
@@ -79,7 +85,7 @@ class Conv2D(Function):
             if need_x:
                 self._input_gradient(g, gx[images])
             if need_kernel:
-                blocks = self.blocks.from_image(self.x[images])  # (images, R, T, SH*SW*C)
+                blocks = self.x[images] if self.x_blocks is None else self.x_blocks[images]
                 cols = im2col(sliding_windows(blocks, self.block_kernel.shape[:2], self.dilation))
             g = g.reshape(-1, g.shape[-1])  # (images*OH*OW, F)
             return (cols.T @ g if need_kernel else 0.0,  # (QH*QW*SH*SW*C, F)
@@ -196,18 +202,24 @@ class Blocks:
         # The blocks holding pixels of the image, not only padding.
         self.inside = (slice(top // sh, min(r, -(-(top + height) // sh))),
                        slice(left // sw, min(t, -(-(left + width) // sw))))
+        # Stride 1 and no padding: the blocks are the pixels themselves.
+        self.identity = (sh, sw, r, t, top, left) == (1, 1, height, width, 0, 0)
 
-    def from_image(self, x):
-        """x (N, H, W, C) as blocks: (N, R, T, SH*SW*C), zero where the padding is."""
-        xp = get_array_module(x)
-        n, height, width, c = x.shape
+    def from_image(self, x, out=None):
+        """x (N, H, W, C) as blocks: (N, R, T, SH*SW*C), zero where the padding is;
+        written into ``out`` if given. With ``identity``, x itself."""
+        if self.identity:
+            return x
+        n, _, _, c = x.shape
         (sh, sw), (r, t) = self.strides, self.size
-        if (sh, sw, r, t) == (1, 1, height, width) and self.padding == (0, 0):
-            return x  # stride 1, no padding: the blocks are the pixels
-        blocks = xp.zeros((n, r, t, sh, sw, c), dtype=x.dtype)
+        if out is None:
+            out = get_array_module(x).zeros((n, r, t, sh * sw * c), dtype=x.dtype)
+        else:
+            out[...] = 0
+        blocks = out.reshape(n, r, t, sh, sw, c)
         for p, q, pixels, held in self._phases(0, 0, r, t):
             blocks[:, held[0], held[1], p, q] = x[:, pixels[0], pixels[1]]
-        return blocks.reshape(n, r, t, sh * sw * c)
+        return out
 
     def to_image(self, blocks, first_row, first_col, out):
         """The inverse of ``from_image``: writes blocks (N, rows, cols, SH*SW*C) that start at
