@@ -105,3 +105,15 @@ def test_ops_cut_into_pieces_compute_what_they_compute_whole(monkeypatch, name):
     monkeypatch.setattr(parallel._Pool, "threads", max(2, parallel._Pool.threads))
     for in_pieces, at_once in zip(_forward_and_gradients(fn, *arrays), whole, strict=True):
         np.testing.assert_allclose(in_pieces, at_once, rtol=1e-5, atol=1e-5)
+
+
+def test_blas_gets_its_threads_back(two_threads):
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+    before, inside = blas_threads(), []
+    parallel.for_each(lambda i: inside.append(blas_threads()), range(4))
+    assert all(threads == [1] * len(before) for threads in inside)
+    assert blas_threads() == before

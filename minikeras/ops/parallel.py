@@ -188,15 +188,24 @@ def _serve():
 
 
 class _SingleThreadedBlas:
-    """BLAS on one thread inside the block (threadpoolctl sets it; restored after)."""
+    """BLAS on one thread inside the block (threadpoolctl sets it); the first thread in
+    sets it, the last one out restores it."""
+
+    lock, inside, before = threading.Lock(), 0, None
 
     def __enter__(self):
-        if _Pool.blas is None:
-            _Pool.blas = ThreadpoolController().select(user_api="blas").lib_controllers
-        self.before = [library.num_threads for library in _Pool.blas]
-        for library in _Pool.blas:
-            library.set_num_threads(1)
+        with self.lock:
+            if _Pool.blas is None:
+                _Pool.blas = ThreadpoolController().select(user_api="blas").lib_controllers
+            if _SingleThreadedBlas.inside == 0:
+                _SingleThreadedBlas.before = [library.num_threads for library in _Pool.blas]
+                for library in _Pool.blas:
+                    library.set_num_threads(1)
+            _SingleThreadedBlas.inside += 1
 
     def __exit__(self, *error):
-        for library, threads in zip(_Pool.blas, self.before, strict=True):
-            library.set_num_threads(threads)
+        with self.lock:
+            _SingleThreadedBlas.inside -= 1
+            if _SingleThreadedBlas.inside == 0:
+                for library, threads in zip(_Pool.blas, self.before, strict=True):
+                    library.set_num_threads(threads)
