@@ -69,7 +69,8 @@ def test_a_piece_may_use_the_pool_again(two_threads):
 
 @pytest.mark.parametrize("shapes", [((300, 200), (200, 50)), ((20, 300), (300, 500)),
                                     ((5, 3), (3, 4))])
-def test_matmul_on_all_cores_matches_numpy(tiny_pieces, shapes):
+def test_matmul_on_all_cores_matches_numpy(monkeypatch, two_threads, shapes):
+    monkeypatch.setattr(parallel, "MATMUL_THREADED", 0)  # shared even when small
     rng = np.random.default_rng(0)
     a, b = (rng.standard_normal(shape) for shape in shapes)
     np.testing.assert_allclose(parallel.matmul(a, b), a @ b, rtol=1e-12, atol=1e-12)

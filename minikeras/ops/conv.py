@@ -54,9 +54,9 @@ class Conv2D(Function):
         y = xp.empty((x.shape[0], geometry.out_height, geometry.out_width, kernel.shape[3]),
                      dtype=xp.result_type(x, kernel))
         # The kernel gradient reads the blocks again: keep them (unless they are x itself).
-        self.x_blocks = xp.empty((x.shape[0], *self.blocks.size, self.block_kernel.shape[2]),
-                                 dtype=x.dtype) if self.needs_input_grad[1] and not (
-                                     self.blocks.identity) else None
+        keep_blocks = self.needs_input_grad[1] and not self.blocks.identity
+        blocks_shape = (x.shape[0], *self.blocks.size, self.block_kernel.shape[2])
+        self.x_blocks = xp.empty(blocks_shape, x.dtype) if keep_blocks else None
 
         def convolve(images):  # y[images] = relu(conv + bias), the piece staying in cache
             out = y[images]  # (images, OH, OW, F)

@@ -104,13 +104,13 @@ def matmul(a, b):
     out = np.empty((m, n), dtype=np.result_type(a, b))
     # Threads only for products of a millisecond or so: a smaller one is over before a
     # worker wakes up, and waits for it whenever another program holds the other core.
-    bands = max(1, min(2 * _Pool.threads, max(m, n) // 64)) if m * k * n > MATMUL_THREADED else 1
+    bands = min(2 * _Pool.threads, max(m, n) // 64) if m * k * n > MATMUL_THREADED else 1
+    band = max(1, -(-max(m, n) // max(1, bands)))
+    bands = [slice(start, start + band) for start in range(0, max(m, n), band)]
     if m >= n:
-        for_each(lambda rows: np.matmul(a[rows], b, out=out[rows]),
-                 pieces(m, k * a.itemsize, np, at_least=bands))
+        for_each(lambda rows: np.matmul(a[rows], b, out=out[rows]), bands)
     else:
-        for_each(lambda cols: np.matmul(a, b[:, cols], out=out[:, cols]),
-                 pieces(n, k * b.itemsize, np, at_least=bands))
+        for_each(lambda cols: np.matmul(a, b[:, cols], out=out[:, cols]), bands)
     return out
 
 
