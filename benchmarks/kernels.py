@@ -229,6 +229,7 @@ def chart(report, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     kernels = list(dict.fromkeys(r["kernel"] for r in report["rows"]))
     columns = 4
@@ -242,6 +243,9 @@ def chart(report, path):
             axis.plot(*zip(*points, strict=True), marker="o", label=backend_name)
         axis.set(title=kernel, xlabel="batch size", ylabel="ms (forward + backward)",
                  xscale="log", yscale="log")
+        batches = sorted({r["batch"] for r in report["rows"]})
+        axis.set_xticks(batches, [str(b) for b in batches])
+        axis.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
         axis.title.set_fontsize(9)
         axis.legend()
     for axis in list(axes.flat)[len(kernels):]:
