@@ -86,3 +86,14 @@ def test_fused_conv_runs_on_the_device_as_on_numpy(device):
     backend.set_backend("numpy")
     for a, b in zip(on_device, run(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_an_empty_batch_gets_zero_weight_gradients():
+    x = Tensor(np.zeros((0, 5, 5, 2), "float32"), requires_grad=True)
+    kernel = Tensor(np.ones((3, 3, 2, 4), "float32"), requires_grad=True)
+    bias = Tensor(np.ones(4, "float32"), requires_grad=True)
+    y = ops.fused_conv(x, kernel, bias, relu=True, strides=2, padding="same")
+    ops.sum(ops.max_pool(y, 2, padding="same")).backward()
+    assert y.shape == (0, 3, 3, 4) and x.grad.shape == (0, 5, 5, 2)
+    np.testing.assert_array_equal(kernel.grad, np.zeros((3, 3, 2, 4)))
+    np.testing.assert_array_equal(bias.grad, np.zeros(4))

@@ -91,7 +91,9 @@ class Conv2D(Function):
             return (cols.T @ g if need_kernel else 0.0,  # (QH*QW*SH*SW*C, F)
                     xp.einsum("mf->f", g) if need_bias else 0.0)  # (F,)
 
-        gblocks, gbias = parallel.sum_over(gradients, self._pieces(gy))
+        none = (xp.zeros((self.block_kernel[..., 0].size, gy.shape[-1]), gy.dtype),
+                xp.zeros(gy.shape[-1], gy.dtype))  # the sums over an empty batch
+        gblocks, gbias = parallel.sum_over(gradients, self._pieces(gy), empty=none)
         gkernel = self.blocks.to_kernel(gblocks.reshape(self.block_kernel.shape)) \
             if need_kernel else None  # (KH, KW, C, F)
         return gx, gkernel, gbias if need_bias else None

@@ -72,8 +72,9 @@ def for_each(function, pieces):
     _Job(pieces, lambda piece, _: function(piece)).run()
 
 
-def sum_over(function, pieces):
-    """The sum of ``function(piece)`` over the pieces, on all cores.
+def sum_over(function, pieces, empty=None):
+    """The sum of ``function(piece)`` over the pieces, on all cores (``empty`` if there are
+    no pieces).
 
     ``function`` returns a new array, or a tuple of them (then the sums are a
     tuple too). Each thread adds up the results of the pieces it took; then
@@ -88,7 +89,10 @@ def sum_over(function, pieces):
             total[i] += value  # in place for arrays
         return total
 
-    (is_tuple, *result), *others = _Job(pieces, add).run()
+    totals = _Job(pieces, add).run()
+    if not totals:
+        return empty
+    (is_tuple, *result), *others = totals
     for _, *total in others:
         for i, value in enumerate(total):
             result[i] += value

@@ -121,7 +121,8 @@ def _sum_of_taps(geometry, padded):
 
 def _pieces(images):
     """Pieces of the batch for ``parallel``, sized by the images (N, H, W, C) they read."""
-    return parallel.pieces(images.shape[0], 2 * images[0].nbytes, get_array_module(images))
+    image_bytes = images.itemsize * images.shape[1] * images.shape[2] * images.shape[3]
+    return parallel.pieces(images.shape[0], 2 * image_bytes, get_array_module(images))
 
 
 def _pool_arguments(name, inputs, pool_size, strides, padding, data_format):
