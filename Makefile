@@ -14,7 +14,7 @@ ifeq ($(MINIKERAS_DATA),)
   endif
 endif
 
-.PHONY: mnist test lint install parity-report
+.PHONY: mnist test lint install parity-report bench
 
 install: $(INSTALLED)
 
@@ -36,3 +36,8 @@ mnist: $(INSTALLED)
 # parity_report.md: every component against the installed tf.keras, on fixed seeds.
 parity-report: $(INSTALLED)
 	$(PY) -m parity_tests.report
+
+# Kernel and training-speed benchmarks (a few minutes); results in benchmarks/results/.
+bench: $(INSTALLED)
+	$(PY) -m benchmarks.kernels
+	$(PY) -m benchmarks.train_mnist

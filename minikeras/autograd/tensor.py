@@ -289,11 +289,13 @@ def sum_to(grad, shape):
     from 1 to 4).
     """
     extra = grad.ndim - len(shape)
-    stretched = tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
-    )
-    grad = grad.sum(axis=tuple(range(extra)) + stretched, keepdims=True)
-    return grad.reshape(shape) if extra else grad
+    kept = [extra + i for i, n in enumerate(shape) if n != 1 or grad.shape[extra + i] == 1]
+    if not kept:  # to a scalar (einsum would return a NumPy scalar, not an array)
+        return grad.sum(keepdims=True).reshape(shape)
+    # einsum sums over the other axes; several times faster than sum() when
+    # the kept axes are the last ones (a bias gradient: (N, H, W, C) -> (C,)).
+    xp = backend.get_array_module(grad)
+    return xp.einsum(grad, list(range(grad.ndim)), kept).reshape(shape)
 
 
 from .. import ops  # noqa: E402  (operators are ops, and ops are built on Tensor)

@@ -66,11 +66,11 @@ class Conv2D(Layer):
         self.built = True
 
     def call(self, inputs):
-        outputs = ops.conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
-                           dilation_rate=self.dilation_rate)  # (batch, out_h, out_w, filters)
-        if self.bias is not None:
-            outputs = outputs + self.bias
-        return self.activation(outputs)
+        # One op for conv + bias (+ ReLU): each piece of the batch gets all three in cache.
+        relu = self.activation is activations.relu
+        outputs = ops.fused_conv(inputs, self.kernel, self.bias, relu=relu, strides=self.strides,
+                                 padding=self.padding, dilation_rate=self.dilation_rate)
+        return outputs if relu else self.activation(outputs)  # (batch, out_h, out_w, filters)
 
     def compute_output_shape(self, input_shape):
         batch, height, width, _ = input_shape

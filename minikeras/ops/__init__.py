@@ -23,7 +23,7 @@ from .activation import (
     swish,
     tanh,
 )
-from .conv import conv
+from .conv import conv, fused_conv
 from .cross_entropy import (
     binary_crossentropy,
     categorical_crossentropy,

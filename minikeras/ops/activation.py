@@ -19,11 +19,19 @@ class ReLU(Function):
     """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
 
     def forward(self, x):
-        self.positive = x > 0
-        return x * self.positive
+        self.y = get_array_module(x).maximum(x, 0)  # one pass; x * (x > 0) takes two
+        return self.y
 
     def backward(self, gy):
-        return gy * self.positive
+        return relu_gradient(gy, self.y)  # y > 0 exactly where x > 0
+
+
+def relu_gradient(gy, y):
+    """gy where y > 0, else 0: the gradient through a ReLU whose output is y."""
+    xp = get_array_module(gy)
+    g = xp.greater(y, 0, out=xp.empty_like(gy))  # 1.0 or 0.0: multiplying two float
+    g *= gy  # arrays is faster than multiplying by a bool array
+    return g
 
 
 class ReLU6(Function):

@@ -1,6 +1,7 @@
 """Matrix multiplication, the op that does nearly all the arithmetic of a network."""
 
 from ..autograd.function import Function
+from .parallel import matmul as matmul_on_all_cores
 from .shape import expand_dims, squeeze
 
 
@@ -13,11 +14,14 @@ class MatMul(Function):
 
     def forward(self, x, y):
         self.x, self.y = x, y
-        return x @ y  # (.., n, k) @ (.., k, m) -> (.., n, m)
+        return matmul_on_all_cores(x, y)  # (.., n, k) @ (.., k, m) -> (.., n, m)
 
     def backward(self, gz):
-        gx = gz @ self.y.swapaxes(-1, -2) if self.needs_input_grad[0] else None  # (.., n, k)
-        gy = self.x.swapaxes(-1, -2) @ gz if self.needs_input_grad[1] else None  # (.., k, m)
+        gx = gy = None
+        if self.needs_input_grad[0]:
+            gx = matmul_on_all_cores(gz, self.y.swapaxes(-1, -2))  # (.., n, k)
+        if self.needs_input_grad[1]:
+            gy = matmul_on_all_cores(self.x.swapaxes(-1, -2), gz)  # (.., k, m)
         return gx, gy
 
 

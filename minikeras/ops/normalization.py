@@ -40,9 +40,13 @@ class FusedBatchNormalization(Function):
         self.inv_std = (1 / xp.sqrt(self.variance + self.epsilon)).reshape(self.channel_shape)
         x_hat *= self.inv_std
         self.x_hat, self.gamma = x_hat, gamma
-        y = x_hat * gamma.reshape(self.channel_shape) if gamma is not None else x_hat.copy()
-        if beta is not None:
-            y += beta.reshape(self.channel_shape)
+        shape = self.channel_shape
+        if gamma is None:  # one pass, and y is never x_hat itself, which backward reads
+            y = x_hat + beta.reshape(shape) if beta is not None else x_hat.copy()
+        else:
+            y = x_hat * gamma.reshape(shape)
+            if beta is not None:
+                y += beta.reshape(shape)
         return y
 
     def backward(self, g):

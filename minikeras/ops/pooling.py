@@ -8,6 +8,7 @@ back into its slice.
 
 from ..autograd.function import Function
 from ..backend import get_array_module
+from . import parallel
 from .sliding_window import Geometry, pair
 
 
@@ -16,7 +17,8 @@ class MaxPool2D(Function):
 
     Where several taps of a window hold the max, the first in row-major order
     takes the whole gradient, as TensorFlow's MaxPoolGrad does. "same" padding
-    pads with -inf, so the padding never wins.
+    pads with -inf, so the padding never wins. Both passes go a few images at
+    a time (see ``parallel``), so the taps of a piece stay in cache.
     """
 
     def __init__(self, pool_size, strides, padding):
@@ -26,25 +28,39 @@ class MaxPool2D(Function):
         xp = get_array_module(x)
         self.geometry = Geometry(x.shape, self.pool_size, self.strides, (1, 1), self.padding)
         self.x_shape = x.shape
-        self.padded = self.geometry.pad(x, value=float("-inf"))  # (N, H + pads, W + pads, C)
-        y = None
-        for _, _, rows, cols in self.geometry.taps():
-            tap = self.padded[:, rows, cols, :]  # (N, OH, OW, C)
-            if y is None:
-                y = tap.copy()
-            else:
-                xp.maximum(y, tap, out=y)
-        self.y = y
+        self.padded = padded = self.geometry.pad(x, value=float("-inf"))  # (N, H+pads, W+pads, C)
+        self.y = y = xp.empty((x.shape[0], self.geometry.out_height, self.geometry.out_width,
+                               x.shape[3]), dtype=x.dtype)
+
+        def pool(images):
+            taps = (padded[images, rows, cols, :] for _, _, rows, cols in self.geometry.taps())
+            y[images] = next(taps)  # (images, OH, OW, C)
+            for tap in taps:
+                xp.maximum(y[images], tap, out=y[images])
+
+        parallel.for_each(pool, _pieces(padded))
         return y
 
     def backward(self, gy):
         xp = get_array_module(gy)
         gx = self.geometry.padded_zeros(self.x_shape, gy.dtype, xp)  # (N, H + pads, W + pads, C)
-        unclaimed = xp.ones(self.y.shape, dtype=bool)  # windows whose max is not yet found
-        for _, _, rows, cols in self.geometry.taps():
-            winner = (self.padded[:, rows, cols, :] == self.y) & unclaimed  # (N, OH, OW, C)
-            gx[:, rows, cols, :] += gy * winner
-            unclaimed &= ~winner
+        overlap = any(s < p for s, p in zip(self.strides, self.pool_size, strict=True))
+
+        def route(images):
+            y, unclaimed = self.y[images], None  # unclaimed: windows whose max is not yet found
+            for _, _, rows, cols in self.geometry.taps():
+                winner = self.padded[images, rows, cols, :] == y  # (images, OH, OW, C)
+                if unclaimed is None:
+                    unclaimed = ~winner
+                else:
+                    winner &= unclaimed
+                    unclaimed ^= winner
+                if overlap:  # a pixel may be the max of several windows
+                    gx[images, rows, cols, :] += gy[images] * winner
+                else:  # each pixel is in one window at most: write, no need to add
+                    xp.multiply(gy[images], winner, out=gx[images, rows, cols, :])
+
+        parallel.for_each(route, _pieces(gx))
         return self.geometry.crop(gx)
 
 
@@ -78,21 +94,35 @@ class AveragePool2D(Function):
         xp = get_array_module(gy)
         share = gy / self.counts  # (N, OH, OW, C)
         gx = self.geometry.padded_zeros(self.x_shape, gy.dtype, xp)
-        for _, _, rows, cols in self.geometry.taps():
-            gx[:, rows, cols, :] += share
+
+        def spread(images):
+            for _, _, rows, cols in self.geometry.taps():
+                gx[images, rows, cols, :] += share[images]
+
+        parallel.for_each(spread, _pieces(gx))
         return self.geometry.crop(gx)
 
 
 def _sum_of_taps(geometry, padded):
     """The sum over the window's taps of the padded input: (N, OH, OW, C)."""
-    total = None
-    for _, _, rows, cols in geometry.taps():
-        tap = padded[:, rows, cols, :]  # (N, OH, OW, C)
-        if total is None:
-            total = tap.copy()
-        else:
-            total += tap
+    xp = get_array_module(padded)
+    total = xp.empty((padded.shape[0], geometry.out_height, geometry.out_width, padded.shape[3]),
+                     dtype=padded.dtype)
+
+    def add_taps(images):
+        taps = (padded[images, rows, cols, :] for _, _, rows, cols in geometry.taps())
+        total[images] = next(taps)  # (images, OH, OW, C)
+        for tap in taps:
+            total[images] += tap
+
+    parallel.for_each(add_taps, _pieces(padded))
     return total
+
+
+def _pieces(images):
+    """Pieces of the batch for ``parallel``, sized by the images (N, H, W, C) they read."""
+    image_bytes = images.itemsize * images.shape[1] * images.shape[2] * images.shape[3]
+    return parallel.pieces(images.shape[0], 2 * image_bytes, get_array_module(images))
 
 
 def _pool_arguments(name, inputs, pool_size, strides, padding, data_format):

@@ -1,0 +1,215 @@
+"""Spreading an op's work over the CPU's cores, in cache-sized pieces.
+
+NumPy releases the GIL while it copies arrays and while BLAS multiplies
+matrices, so Python threads really do compute at the same time. An op that
+can cut its work into independent pieces (a few images of the batch, a band
+of rows of a matrix product) hands them to ``for_each`` or ``sum_over``: one
+thread per core draws pieces from a shared list until none is left, so when
+another program keeps a core busy, the other threads simply take more pieces.
+
+Small pieces also keep each piece's scratch arrays (an im2col matrix, say)
+in the core's cache instead of streaming a huge matrix through memory.
+
+Meanwhile BLAS runs single-threaded: its own threads would compete with ours
+for the cores, and they wait for each other at every call, which costs a
+scheduler time slice whenever a core is busy elsewhere.
+
+On a GPU (CuPy arrays) there is a single piece, the whole batch: the device
+parallelizes every kernel by itself.
+"""
+
+import os
+import queue
+import threading
+
+import numpy as np
+
+try:
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # without it BLAS keeps its own threads, and ours do no work
+    ThreadpoolController = None
+
+PIECE_BYTES = 1 << 21  # scratch memory per piece: about a core's L2 cache
+MATMUL_THREADED = 1 << 25  # multiply-adds above which a matrix product is shared
+
+
+def cpu_count():
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+class _Pool:
+    """The worker threads (one per core but the caller's), started at first use."""
+
+    threads = cpu_count() if ThreadpoolController is not None else 1
+    jobs = None  # each waiting worker takes the next job put here and works on it
+    blas = None  # threadpoolctl's controllers of the BLAS libraries NumPy loaded
+    local = threading.local()  # .busy: this thread is already running pieces
+
+
+def pieces(count, bytes_each, xp, at_least=1, min_items=1):
+    """Slices of ``range(count)`` with about PIECE_BYTES of work each.
+
+    bytes_each: the scratch memory one item (one image, one row) needs.
+    at_least: cut into at least this many slices (if there are enough items).
+    min_items: but never fewer items than this in a slice (nor fewer than one).
+    On a GPU, a single slice holding everything.
+    """
+    if xp is not np:
+        return [slice(0, count)]
+    step = min(PIECE_BYTES // max(1, bytes_each), -(-count // at_least))
+    step = max(1, min_items, step)
+    return [slice(start, min(start + step, count)) for start in range(0, count, step)]
+
+
+def for_each(function, pieces):
+    """Calls ``function(piece)`` for every piece, on all cores; returns None.
+
+    The pieces must be independent: each writes its own part of the output.
+    """
+    _Job(pieces, lambda piece, _: function(piece)).run()
+
+
+def sum_over(function, pieces, empty=None):
+    """The sum of ``function(piece)`` over the pieces, on all cores (``empty`` if there are
+    no pieces).
+
+    ``function`` returns a new array, or a tuple of them (then the sums are a
+    tuple too). Each thread adds up the results of the pieces it took; then
+    the threads' totals are added.
+    """
+    def add(piece, total):
+        part = function(piece)
+        parts = part if isinstance(part, tuple) else (part,)
+        if total is None:
+            return [isinstance(part, tuple), *parts]
+        for i, value in enumerate(parts, 1):
+            total[i] += value  # in place for arrays
+        return total
+
+    totals = _Job(pieces, add).run()
+    if not totals:
+        return empty
+    (is_tuple, *result), *others = totals
+    for _, *total in others:
+        for i, value in enumerate(total):
+            result[i] += value
+    return tuple(result) if is_tuple else result[0]
+
+
+def matmul(a, b):
+    """a @ b for matrices, shared among the cores by bands of rows of ``a`` or of columns
+    of ``b``, whichever the product has more of (a plain a @ b for other arrays)."""
+    if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.ndim == b.ndim == 2):
+        return a @ b
+    (m, k), n = a.shape, b.shape[1]
+    out = np.empty((m, n), dtype=np.result_type(a, b))
+    # Threads only for products of a millisecond or so: a smaller one is over before a
+    # worker wakes up, and waits for it whenever another program holds the other core.
+    bands = min(2 * _Pool.threads, max(m, n) // 64) if m * k * n > MATMUL_THREADED else 1
+    band = max(1, -(-max(m, n) // max(1, bands)))
+    bands = [slice(start, start + band) for start in range(0, max(m, n), band)]
+    if m >= n:
+        for_each(lambda rows: np.matmul(a[rows], b, out=out[rows]), bands)
+    else:
+        for_each(lambda cols: np.matmul(a, b[:, cols], out=out[:, cols]), bands)
+    return out
+
+
+class _Job:
+    """Pieces shared by the threads: each takes the next piece until none is left.
+
+    ``step(piece, total) -> total`` runs on each piece; every thread keeps its
+    own running total (None before its first piece). The caller waits for the
+    pieces to be done, not for the threads: a worker that a busy core has not
+    even started yet has taken no piece and is not waited for.
+    """
+
+    def __init__(self, pieces, step):
+        pieces = list(pieces)
+        self.queue = iter(pieces)  # a list iterator: threads can share it safely
+        self.step, self.left = step, len(pieces)
+        self.totals, self.error = [], None
+        self.lock, self.done = threading.Lock(), threading.Lock()
+        self.done.acquire()  # released when the last piece is done
+
+    def run(self):
+        """Runs the pieces on every core; returns the threads' totals."""
+        nested = getattr(_Pool.local, "busy", False)  # a piece calling us: run in place
+        if self.left == 0:
+            return []
+        if nested or _Pool.threads < 2:
+            self.work()
+        else:
+            with _SingleThreadedBlas():
+                if self.left > 1:
+                    for _ in range(_Pool.threads - 1):
+                        _jobs().put(self)
+                self.work()  # the calling thread takes pieces too
+                self.done.acquire()
+        if self.error is not None:
+            raise self.error
+        return self.totals
+
+    def work(self):
+        was_busy, _Pool.local.busy = getattr(_Pool.local, "busy", False), True
+        total = None
+        try:
+            for piece in self.queue:
+                try:
+                    new_total = self.step(piece, total)
+                    if total is None and new_total is not None:
+                        self.totals.append(new_total)  # updated in place from now on
+                    total = new_total
+                except BaseException as error:
+                    self.error = error
+                finally:
+                    self._piece_done()
+        finally:
+            _Pool.local.busy = was_busy
+
+    def _piece_done(self):
+        with self.lock:
+            self.left -= 1
+            if self.left == 0:
+                self.done.release()
+
+
+def _jobs():
+    """The queue of jobs, read by the worker threads (started the first time)."""
+    if _Pool.jobs is None:
+        _Pool.jobs = queue.SimpleQueue()
+        for number in range(_Pool.threads - 1):
+            threading.Thread(target=_serve, name=f"minikeras-{number}", daemon=True).start()
+    return _Pool.jobs
+
+
+def _serve():
+    while True:
+        _Pool.jobs.get().work()
+
+
+class _SingleThreadedBlas:
+    """BLAS on one thread inside the block (threadpoolctl sets it); the first thread in
+    sets it, the last one out restores it."""
+
+    lock, inside, before = threading.Lock(), 0, None
+
+    def __enter__(self):
+        with self.lock:
+            if _Pool.blas is None:
+                _Pool.blas = ThreadpoolController().select(user_api="blas").lib_controllers
+            if _SingleThreadedBlas.inside == 0:
+                _SingleThreadedBlas.before = [library.num_threads for library in _Pool.blas]
+                for library in _Pool.blas:
+                    library.set_num_threads(1)
+            _SingleThreadedBlas.inside += 1
+
+    def __exit__(self, *error):
+        with self.lock:
+            _SingleThreadedBlas.inside -= 1
+            if _SingleThreadedBlas.inside == 0:
+                for library, threads in zip(_Pool.blas, self.before, strict=True):
+                    library.set_num_threads(threads)

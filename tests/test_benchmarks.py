@@ -1,0 +1,52 @@
+"""Smoke tests of the benchmarks: a tiny run of each writes its reports, well formed.
+
+No timing is asserted (the machine decides those); only that the scripts run
+and that what they write holds what the README reads from it. The training
+benchmark runs on a small stand-in for mnist.npz, minikeras on NumPy only.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).absolute().parents[1]
+
+
+def _run(*arguments):
+    subprocess.run([sys.executable, "-m", *arguments], cwd=ROOT, check=True, timeout=300,
+                   capture_output=True, text=True)
+
+
+def test_the_kernel_benchmark_writes_json_markdown_and_a_chart(tmp_path):
+    _run("benchmarks.kernels", "--quick", "--out", str(tmp_path))
+    report = json.loads((tmp_path / "kernels.json").read_text())
+    assert {"cpu", "cores", "blas", "openblas_coretype"} <= set(report["machine"])
+    kernels = {row["kernel"] for row in report["rows"]}
+    assert len(kernels) == 7 and all(row["backend"] == "numpy" for row in report["rows"])
+    assert all(row["forward_ms"] > 0 for row in report["rows"])
+    assert all(row["forward_gflops"] > 0 for row in report["rows"] if "conv" in row["kernel"])
+    table = (tmp_path / "kernels.md").read_text()
+    assert "| kernel | batch | backend |" in table and "conv 6x6/2" in table
+    assert (tmp_path / "kernels.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_training_benchmark_writes_its_report(tmp_path):
+    rng = np.random.default_rng(0)  # MNIST's shapes and dtypes, fewer images
+    data = tmp_path / "mnist.npz"
+    np.savez(data, x_train=rng.integers(0, 256, (600, 28, 28), dtype=np.uint8),
+             y_train=rng.integers(0, 10, 600, dtype=np.uint8),
+             x_test=rng.integers(0, 256, (100, 28, 28), dtype=np.uint8),
+             y_test=rng.integers(0, 10, 100, dtype=np.uint8))
+    _run("benchmarks.train_mnist", "--quick", "--models", "mlp,convnet",
+         "--frameworks", "minikeras-numpy", "--data", str(data), "--out", str(tmp_path))
+    report = json.loads((tmp_path / "train_mnist.json").read_text())
+    for model in ("mlp", "convnet"):
+        result = report["models"][model]["minikeras-numpy"]
+        assert result["samples_per_second"] > 0 and result["peak_rss_mib"] > 0
+        assert 0 <= result["test_accuracy"] <= 1 and result["flops_per_sample"] > 0
+    assert report["models"]["mlp"]["minikeras-numpy"]["flops_per_sample"] == 2 * (
+        2 * 784 * 256 + 3 * 256 * 256 + 3 * 256 * 10)  # the first layer's input needs no gradient
+    assert "| mlp | minikeras-numpy |" in (tmp_path / "train_mnist.md").read_text()
