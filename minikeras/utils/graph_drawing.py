@@ -73,7 +73,8 @@ def render_with_graphviz(nodes, edges, to_file, rankdir="TB", dpi=None):
         os.makedirs(folder, exist_ok=True)
     result = subprocess.run(
         ["dot", f"-T{file_format}", "-o", os.fspath(to_file)],
-        input=to_dot(nodes, edges, rankdir, dpi).encode(), capture_output=True, timeout=120, check=False,
+        input=to_dot(nodes, edges, rankdir, dpi).encode(), capture_output=True, timeout=120,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"graphviz's dot failed to draw {to_file}: "
