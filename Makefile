@@ -31,4 +31,4 @@ test: lint
 	$(PY) -m pytest tests parity_tests
 
 mnist: $(INSTALLED)
-	$(PY) examples/train_loop_from_scratch.py
+	$(PY) examples/mnist_convnet.py --epochs 3

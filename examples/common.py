@@ -111,6 +111,16 @@ def fit(model, x, y, args, **fit_kwargs):
     return history
 
 
+def callbacks(args):
+    """The callbacks module of whatever runs fit: ``keras.callbacks`` (minikeras's), or
+    tf.keras's with ``--backend keras``, since tf.keras's loop calls them there."""
+    if args.backend == "keras":
+        import tensorflow as tf
+
+        return tf.keras.callbacks
+    return keras.callbacks
+
+
 def finish(model, history, x_test, y_test, args, accuracy="accuracy", classifier=None,
            labels=None):
     """Evaluates on the test set, prints ``test_accuracy=<value>`` and, with --plot, draws.

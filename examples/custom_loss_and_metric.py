@@ -13,7 +13,9 @@ As in the Keras guide "Training & evaluation with the built-in methods":
 
 The model trains first with the function, then recompiled with the subclass
 and the metric (both for --epochs epochs). The ops are minikeras's, so
-gradients flow through your own code with nothing else to write.
+gradients flow through your own code with nothing else to write; for the
+same reason this example runs on minikeras's backends only (numpy, cupy):
+tf.keras cannot run minikeras ops.
 
     python examples/custom_loss_and_metric.py
 """
@@ -77,7 +79,8 @@ def build_model():
 
 
 def main(argv=None):
-    args = common.parse_args(__file__, __doc__, epochs=2, batch_size=64, argv=argv)
+    args = common.parse_args(__file__, __doc__, epochs=2, batch_size=64, argv=argv,
+                             backends=("numpy", "cupy"))
     common.select_backend(args)
     (x_train, y_train), (x_test, y_test) = common.load_mnist(args, image_shape=(784,))
     y_train = keras.utils.to_categorical(y_train, 10)  # the losses compare one-hot targets
