@@ -22,6 +22,7 @@ from .layers import Input
 from .variables import Variable
 
 from . import callbacks, models, saving  # isort: skip  (they build on the modules above)
+from . import keras_bridge  # isort: skip  (on models and saving; imports TensorFlow lazily)
 from .models import Model, Sequential  # isort: skip
 
 __version__ = "0.1.0"
@@ -36,6 +37,7 @@ __all__ = [
     "callbacks",
     "datasets",
     "initializers",
+    "keras_bridge",
     "layers",
     "losses",
     "metrics",
