@@ -94,3 +94,13 @@ def test_examples_say_why_the_cupy_backend_cannot_run(data_dir):
         assert "--backend cupy cannot run here" in result.stderr
         assert "CuPy" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_keras_backend_trains_on_tf_keras_and_hands_the_weights_back(data_dir):
+    """tf.keras trains (its LearningRateScheduler, its loop); minikeras then evaluates the
+    weights it got back, on the same test images tf.keras validated on: same loss."""
+    result = run_example("mnist_batchnorm.py", *TINY, "--verbose", "2", "--backend", "keras",
+                         data_dir=data_dir)
+    assert "LearningRateScheduler setting learning rate to 0.0101" in result.stdout
+    keras_loss = float(result.stdout.split("val_loss: ")[-1].split()[0])
+    assert abs(printed_value(result.stdout, "test_loss") - keras_loss) < 2e-4
