@@ -31,7 +31,7 @@ test: lint
 	$(PY) -m pytest tests parity_tests
 
 mnist: $(INSTALLED)
-	$(PY) examples/train_loop_from_scratch.py
+	$(PY) examples/mnist_convnet.py --epochs 3
 
 # parity_report.md: every component against the installed tf.keras, on fixed seeds.
 parity-report: $(INSTALLED)

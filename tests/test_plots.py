@@ -1,4 +1,4 @@
-"""Pictures: plot_history, plot_predictions and autograd.plot_graph write real PNG files."""
+"""Pictures: plot_history, plot_predictions, plot_model and autograd.plot_graph write PNG files."""
 
 import os
 import struct
@@ -13,8 +13,9 @@ import pytest
 import minikeras as keras
 from minikeras import ops
 from minikeras.autograd import Tensor, plot_graph, trace_graph
-from minikeras.utils import graph_drawing, plot_history, plot_predictions
+from minikeras.utils import graph_drawing, model_to_dot, plot_history, plot_model, plot_predictions
 from minikeras.utils.graph_drawing import Node, layout, to_dot
+from minikeras.utils.model_visualization import model_to_graph
 from minikeras.utils.plotting import metric_panels
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -295,3 +296,129 @@ def test_missing_matplotlib_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import fails
     with pytest.raises(ImportError, match="pip install matplotlib"):
         plot_history(HISTORY, tmp_path / "h.png")
+
+
+# -- plot_model ----------------------------------------------------------------------------
+
+
+def labels_and_links(model, **options):
+    """The boxes' labels and the arrows between them, as label pairs."""
+    nodes, edges = model_to_graph(model, **options)
+    label = {node.id: node.label for node in nodes}
+    return [node.label for node in nodes], [(label[a], label[b]) for a, b in edges]
+
+
+def small_convnet():
+    return keras.Sequential([
+        keras.Input(shape=(8, 8, 1)),
+        keras.layers.Conv2D(4, 3, activation="relu", name="conv"),
+        keras.layers.Flatten(name="flat"),
+        keras.layers.Dense(10, activation="softmax", name="out"),
+    ])
+
+
+def test_sequential_model_is_a_chain_of_its_layers_with_shapes():
+    labels, links = labels_and_links(small_convnet(), show_shapes=True)
+    assert labels == [  # no InputLayer box for a Sequential model, as in Keras
+        "conv (Conv2D)\nInput shape: (None, 8, 8, 1)\nOutput shape: (None, 6, 6, 4)",
+        "flat (Flatten)\nInput shape: (None, 6, 6, 4)\nOutput shape: (None, 144)",
+        "out (Dense)\nInput shape: (None, 144)\nOutput shape: (None, 10)",
+    ]
+    assert links == [(labels[0], labels[1]), (labels[1], labels[2])]
+
+
+def test_layer_labels_show_what_is_asked_for():
+    model = small_convnet()
+    model.get_layer("conv").trainable = False
+    labels, _ = labels_and_links(model, show_layer_names=False, show_dtype=True,
+                                 show_layer_activations=True, show_trainable=True)
+    assert labels == [
+        "Conv2D\nActivation: relu\nOutput dtype: float32\nNon-trainable",
+        "Flatten\nOutput dtype: float32",  # no weights: neither trainable nor not
+        "Dense\nActivation: softmax\nOutput dtype: float32\nTrainable",
+    ]
+
+
+def two_inputs_model():
+    """image and extra -> shared Dense on each -> Concatenate -> Dense: a merge and a reuse."""
+    image = keras.Input(shape=(6,), name="image")
+    extra = keras.Input(shape=(6,), name="extra")
+    shared = keras.layers.Dense(3, name="shared")
+    merged = keras.layers.Concatenate(name="merge")([shared(image), shared(extra)])
+    return keras.Model([image, extra], keras.layers.Dense(1, name="score")(merged))
+
+
+def test_functional_model_draws_inputs_merges_and_shared_layers_once():
+    nodes, edges = model_to_graph(two_inputs_model(), show_shapes=True)
+    by_name = {node.label.split(" ")[0]: node for node in nodes}
+    assert sorted(by_name) == ["extra", "image", "merge", "score", "shared"]
+    assert by_name["image"].kind == "input" and by_name["shared"].kind == "layer"
+    assert by_name["image"].label == "image (InputLayer)\nOutput shape: (None, 6)"
+    assert by_name["merge"].label == ("merge (Concatenate)\nInput shape: [(None, 3), (None, 3)]"
+                                      "\nOutput shape: (None, 6)")
+    named = sorted((a.split(" ")[0], b.split(" ")[0]) for a, b in named_edges(nodes, edges))
+    # the shared layer is one box fed by both inputs; it feeds the merge once (twice over)
+    assert named == [("extra", "shared"), ("image", "shared"), ("merge", "score"),
+                     ("shared", "merge")]
+
+
+def test_nested_model_is_one_box():
+    inner = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)], name="inner")
+    x = keras.Input(shape=(4,), name="x")
+    outer = keras.Model(x, keras.layers.Dense(1, name="head")(inner(x)))
+    labels, links = labels_and_links(outer, show_shapes=True)
+    assert labels[1] == "inner (Sequential)\nInput shape: (None, 4)\nOutput shape: (None, 2)"
+    assert [(a.split(" ")[0], b.split(" ")[0]) for a, b in links] == [("x", "inner"),
+                                                                     ("inner", "head")]
+
+
+class Subclassed(keras.Model):
+    def __init__(self):
+        super().__init__(name="subclassed")
+        self.dense = keras.layers.Dense(2)
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+
+def test_subclassed_model_is_one_box_without_shapes():
+    model = Subclassed()
+    model(np.ones((1, 3), np.float32))
+    assert model_to_graph(model, show_shapes=True) == (
+        [Node("n0", "subclassed (Subclassed)\nInput shape: ?\nOutput shape: ?", "layer")], [])
+
+
+def test_unbuilt_model_cannot_be_drawn(tmp_path):
+    with pytest.raises(ValueError, match="has not yet been built"):
+        plot_model(keras.Sequential([keras.layers.Dense(2)]), tmp_path / "m.png")
+    assert not (tmp_path / "m.png").exists()
+
+
+def test_plot_model_without_graphviz_draws_with_matplotlib(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    plot_model(small_convnet(), tmp_path / "down.png", show_shapes=True, dpi=50)
+    plot_model(small_convnet(), tmp_path / "across.png", show_shapes=True, rankdir="LR", dpi=50)
+    down, across = png_size(tmp_path / "down.png"), png_size(tmp_path / "across.png")
+    assert down[1] > down[0] and across[0] > across[1]  # the layers follow rankdir
+
+
+def test_plot_model_hands_graphviz_the_dot_source(tmp_path, monkeypatch):
+    fake_dot(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    model = two_inputs_model()
+    plot_model(model, tmp_path / "out" / "model.png", show_shapes=True, show_layer_names=True,
+               rankdir="LR", dpi=96)
+    assert png_size(tmp_path / "out" / "model.png") == (1, 1)
+    dot = (tmp_path / "received.dot").read_text()
+    assert dot == model_to_dot(model, show_shapes=True, rankdir="LR", dpi=96)
+    assert "  rankdir=LR;\n  dpi=96;\n" in dot
+    assert '[label="merge (Concatenate)\\nInput shape: [(None, 3), (None, 3)]\\n' in dot
+
+
+@pytest.mark.parametrize(("options", "error", "message"), [
+    ({"rankdir": "BT"}, ValueError, r"rankdir must be one of \('TB', 'LR'\), got 'BT'"),
+    ({"expand_nested": True}, NotImplementedError, "nested model as one box"),
+])
+def test_plot_model_bad_options(tmp_path, options, error, message):
+    with pytest.raises(error, match=message):
+        plot_model(small_convnet(), tmp_path / "m.png", **options)

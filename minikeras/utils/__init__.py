@@ -1,6 +1,7 @@
 """Utilities a Keras user expects under ``keras.utils``, and a few for learners."""
 
 from .batching import batches
+from .model_visualization import model_to_dot, plot_model
 from .numerical import normalize, to_categorical
 from .plotting import plot_history, plot_predictions
 from .progbar import Progbar
@@ -9,8 +10,10 @@ from .random import set_random_seed
 __all__ = [
     "Progbar",
     "batches",
+    "model_to_dot",
     "normalize",
     "plot_history",
+    "plot_model",
     "plot_predictions",
     "set_random_seed",
     "to_categorical",

@@ -2,7 +2,8 @@
 
 A graph is a list of ``Node(id, label, kind)`` and a list of ``(from_id,
 to_id)`` edges, in the direction data flows. The ``kind`` picks the look
-(``STYLES``). ``autograd.plot_graph`` draws computation graphs with it.
+(``STYLES``). ``autograd.plot_graph`` draws computation graphs with it, and
+``utils.plot_model`` the layers of a model.
 """
 
 import collections
@@ -23,25 +24,34 @@ STYLES = {
     "tensor": ("ellipse", "#ffffff"),  # an intermediate result
     "output": ("ellipse", "#fce5cd"),  # the tensor the graph was drawn for
     "constant": ("ellipse", "#eeeeee"),  # a plain number or array passed to an op
+    "layer": ("box", "#e8eaf6"),  # a layer of a model
 }
+RANKDIRS = ("TB", "LR")  # data flowing top to bottom, or left to right
 DEFAULT_STYLE = ("box", "#ffffff")
 
 
-def render_graph(nodes, edges, to_file):
+def render_graph(nodes, edges, to_file, rankdir="TB", dpi=None):
     """Draws the graph to ``to_file`` (format from the extension, PNG by default).
 
     Uses graphviz's ``dot`` when it is on the PATH (the best layouts), and a
     layered matplotlib drawing otherwise, so it always works.
+    rankdir: "TB" draws the data flowing down the page, "LR" left to right.
+    dpi: the picture's resolution (None: the renderer's default).
     """
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"render_graph: rankdir must be one of {RANKDIRS}, got {rankdir!r}.")
     if shutil.which("dot"):
-        render_with_graphviz(nodes, edges, to_file)
+        render_with_graphviz(nodes, edges, to_file, rankdir, dpi)
     else:
-        draw_with_matplotlib(nodes, edges, to_file)
+        draw_with_matplotlib(nodes, edges, to_file, rankdir, dpi)
 
 
-def to_dot(nodes, edges):
-    """The graph in graphviz's DOT language, top to bottom."""
-    lines = ["digraph G {", "  rankdir=TB;", '  node [fontname="Helvetica", fontsize=11];']
+def to_dot(nodes, edges, rankdir="TB", dpi=None):
+    """The graph in graphviz's DOT language (``rankdir`` and ``dpi`` as for render_graph)."""
+    lines = ["digraph G {", f"  rankdir={rankdir};"]
+    if dpi is not None:
+        lines.append(f"  dpi={dpi};")
+    lines.append('  node [fontname="Helvetica", fontsize=11];')
     for node in nodes:
         shape, fill = STYLES.get(node.kind, DEFAULT_STYLE)
         lines.append(f'  "{node.id}" [label="{_dot_escape(node.label)}", shape={shape}, '
@@ -55,15 +65,16 @@ def _dot_escape(text):
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def render_with_graphviz(nodes, edges, to_file):
-    """Runs ``dot`` on ``to_dot(nodes, edges)``; RuntimeError with dot's message if it fails."""
+def render_with_graphviz(nodes, edges, to_file, rankdir="TB", dpi=None):
+    """Runs ``dot`` on ``to_dot(...)``; RuntimeError with dot's message if it fails."""
     file_format = os.path.splitext(os.fspath(to_file))[1][1:] or "png"
     folder = os.path.dirname(os.fspath(to_file))
     if folder:
         os.makedirs(folder, exist_ok=True)
     result = subprocess.run(
         ["dot", f"-T{file_format}", "-o", os.fspath(to_file)],
-        input=to_dot(nodes, edges).encode(), capture_output=True, timeout=120, check=False,
+        input=to_dot(nodes, edges, rankdir, dpi).encode(), capture_output=True, timeout=120,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"graphviz's dot failed to draw {to_file}: "
@@ -168,32 +179,66 @@ def _mean(values):
     return sum(values) / len(values) if values else math.inf
 
 
-def draw_with_matplotlib(nodes, edges, to_file):
-    """A layered drawing (see ``layout``): boxes for nodes, arrows for edges."""
+FONT_SIZE = 9  # points, for the labels of the matplotlib drawing
+PAD = 0.4 * FONT_SIZE  # points between a label and its box
+
+
+def draw_with_matplotlib(nodes, edges, to_file, rankdir="TB", dpi=None):
+    """A layered drawing (see ``layout``): boxes for nodes, arrows for edges.
+
+    A step of the layout is wide enough for the widest box and tall enough
+    for the tallest, with room for the arrows between rows ("TB") or
+    columns ("LR").
+    """
     where, paths = layout(nodes, edges)
-    xs = [x for path in paths for x, _ in path] + [x for x, _ in where.values()]
-    left, right = min(xs, default=0) - 0.6, max(xs, default=0) + 0.6
-    bottom = min((y for _, y in where.values()), default=0) - 0.6
-    figure = new_figure(max(3.0, 1.6 * (right - left)), max(2.0, 0.9 * (0.6 - bottom)))
-    axes = figure.add_subplot(1, 1, 1)
-    for path in paths:
-        _draw_path(axes, path)
+    if rankdir == "LR":  # rows become columns: (x, -row) -> (row, -x)
+        where = {key: (-y, -x) for key, (x, y) in where.items()}
+        paths = [[(-y, -x) for x, y in path] for path in paths]
+    sizes = [_box_size(node.label) for node in nodes] or [(0, 0)]
+    box_width, box_height = (max(size[i] for size in sizes) / 72 for i in (0, 1))  # inches
+    step_x = max(1.6, box_width + (0.6 if rankdir == "LR" else 0.2))  # inches
+    step_y = max(0.9, box_height + (0.5 if rankdir == "TB" else 0.15))
+    points = [p for path in paths for p in path] + list(where.values()) or [(0, 0)]
+    left, right = min(x for x, _ in points) - 0.6, max(x for x, _ in points) + 0.6
+    bottom, top = min(y for _, y in points) - 0.6, max(y for _, y in points) + 0.6
+    figure = new_figure(max(3.0, step_x * (right - left)), max(2.0, step_y * (top - bottom)))
+    axes = figure.add_axes((0, 0, 1, 1))  # the whole figure, so a data unit is one step
+    labels = {node.id: node.label for node in nodes}
+    for (source, target), path in zip(edges, paths, strict=True):
+        _draw_path(axes, path, _clearance(labels[source], rankdir),
+                   _clearance(labels[target], rankdir))
     for node in nodes:
         shape, fill = STYLES.get(node.kind, DEFAULT_STYLE)
         boxstyle = "square,pad=0.4" if shape == "box" else "round,pad=0.4,rounding_size=0.6"
-        axes.text(*where[node.id], node.label, ha="center", va="center", fontsize=9, zorder=2,
-                  bbox={"boxstyle": boxstyle, "facecolor": fill, "edgecolor": "#333333"})
+        axes.text(*where[node.id], node.label, ha="center", va="center", fontsize=FONT_SIZE,
+                  zorder=2, bbox={"boxstyle": boxstyle, "facecolor": fill,
+                                  "edgecolor": "#333333"})
     axes.set_xlim(left, right)
-    axes.set_ylim(bottom, 0.6)
+    axes.set_ylim(bottom, top)
     axes.axis("off")
-    save_figure(figure, to_file)
+    save_figure(figure, to_file, **({"dpi": dpi} if dpi else {}))
 
 
-def _draw_path(axes, points):
+def _box_size(label):
+    """(width, height) in points of the box around ``label``, from its characters and lines."""
+    lines = label.split("\n")
+    width = 0.6 * FONT_SIZE * max(len(line) for line in lines)  # a character is ~0.6 em wide
+    height = 1.25 * FONT_SIZE * len(lines)
+    return width + 2 * PAD, height + 2 * PAD
+
+
+def _clearance(label, rankdir):
+    """Points between a box's centre and where an arrow stops, along the direction of flow."""
+    width, height = _box_size(label)
+    return (height if rankdir == "TB" else width) / 2 + 2
+
+
+def _draw_path(axes, points, start_clearance, end_clearance):
     """Line segments through ``points``, with an arrowhead on the last; clear of the boxes."""
     last = len(points) - 2
     for i in range(last + 1):
         axes.annotate("", xy=points[i + 1], xytext=points[i], zorder=1, arrowprops={
             "arrowstyle": "-|>" if i == last else "-", "color": "#555555",
-            "shrinkA": 14 if i == 0 else 0, "shrinkB": 14 if i == last else 0,
+            "shrinkA": start_clearance if i == 0 else 0,
+            "shrinkB": end_clearance if i == last else 0,
         })
