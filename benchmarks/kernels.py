@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import machine
+from minikeras.utils.plotting import save_figure
 
 RESULTS = Path(__file__).absolute().parents[1] / "benchmarks" / "results"
 BATCHES = (32, 128, 512)
@@ -251,7 +252,7 @@ def chart(report, path):
     for axis in list(axes.flat)[len(kernels):]:
         axis.axis("off")
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
+    save_figure(figure, path, dpi=90)
     plt.close(figure)
 
 
@@ -275,8 +276,8 @@ def main(argv=None):
         report["rows"] += run_backend(backend_name, batches, min_seconds)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "kernels.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / "kernels.md").write_text(markdown(report))
+    machine.write_text(out / "kernels.json", json.dumps(report, indent=2) + "\n")
+    machine.write_text(out / "kernels.md", markdown(report))
     chart(report, out / "kernels.png")
     print(f"Wrote {out / 'kernels.json'}, {out / 'kernels.md'} and {out / 'kernels.png'}")
 

@@ -1,9 +1,12 @@
-"""What a benchmark ran on: CPU, cores, BLAS, GPU, load. Both benchmarks record it."""
+"""What a benchmark ran on: CPU, cores, BLAS, GPU, load. Both benchmarks record it,
+and write their results with ``write_text``."""
 
 import os
 import platform
 
 import numpy as np
+
+from minikeras.utils.file_utils import atomic_write
 
 
 def cpu_model():
@@ -67,3 +70,8 @@ def summary(machine):
             f"OPENBLAS_CORETYPE={machine['openblas_coretype'] or 'unset'}; "
             f"GPU: {machine['gpu'] or 'none'}; NumPy {machine['numpy']}; "
             f"load average {machine['load_average'][0]}")
+
+
+def write_text(path, text):
+    """Writes ``text`` to ``path`` atomically: a crash leaves the previous results whole."""
+    atomic_write(path, lambda stream: stream.write(text.encode("utf-8")))

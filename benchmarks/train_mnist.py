@@ -384,8 +384,8 @@ def main(argv=None):
     report["load_average_end"] = [round(load, 2) for load in os.getloadavg()]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "train_mnist.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / "train_mnist.md").write_text(markdown(report))
+    machine.write_text(out / "train_mnist.json", json.dumps(report, indent=2) + "\n")
+    machine.write_text(out / "train_mnist.md", markdown(report))
     print(f"Wrote {out / 'train_mnist.json'} and {out / 'train_mnist.md'}")
 
 

@@ -18,6 +18,7 @@ import sys
 import pytest
 
 from minikeras import __version__ as minikeras_version
+from minikeras.utils.file_utils import atomic_write
 
 
 class _Collector:
@@ -118,9 +119,8 @@ def main(argv=None):
     here = os.path.dirname(os.path.abspath(__file__))
     code = pytest.main([here, "-q", "-p", "no:cacheprovider"], plugins=[collector])
     rows = component_rows(collector.records)
-    with open(args.output + ".tmp", "w") as handle:
-        handle.write(markdown(rows, versions(), collector.failed_tests))
-    os.replace(args.output + ".tmp", args.output)
+    report = markdown(rows, versions(), collector.failed_tests)
+    atomic_write(args.output, lambda stream: stream.write(report.encode("utf-8")))
     print(f"wrote {args.output}: {len(rows)} components")
     return int(code)
 

@@ -113,7 +113,7 @@ def test_to_keras_gives_the_same_model_in_tf_keras(name):
         np.testing.assert_array_equal(ours, theirs)
     x = inputs_for(name)
     assert_close(model.predict(x, verbose=0), keras_model.predict(x, verbose=0), "convolution",
-                 what=f"to_keras({name}).predict")
+                 what=f"keras_bridge.to_keras({name}).predict")
     back = keras_bridge.from_keras(keras_model)
     assert type(back) is type(model)
     np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
@@ -130,7 +130,7 @@ def test_from_keras_gives_the_same_model_in_minikeras(name):
     assert [layer.name for layer in model.layers] == [layer.name for layer in keras_model.layers]
     x = inputs_for(name, seed=1)
     assert_close(model.predict(x, verbose=0), keras_model.predict(x, verbose=0), "convolution",
-                 what=f"from_keras({name}).predict")
+                 what=f"keras_bridge.from_keras({name}).predict")
 
 
 def compiled_classifier(lib, optimizer):
@@ -164,7 +164,8 @@ def test_a_compiled_model_converts_compiled_with_its_optimizer_state_both_ways()
     theirs = keras_model.evaluate(x, y, verbose=0, return_dict=True)
     assert sorted(theirs) == sorted(expected) == ["accuracy", "loss"]
     for key in expected:
-        assert_close(theirs[key], expected[key], "reduction", what=f"to_keras evaluate {key}")
+        assert_close(theirs[key], expected[key], "reduction",
+                     what=f"keras_bridge.to_keras evaluate {key}")
     back = keras_bridge.from_keras(keras_model)
     assert back.compiled and type(back.optimizer) is mk.optimizers.Adam
     assert back.optimizer.get_config() == model.optimizer.get_config()
@@ -314,14 +315,15 @@ def twin_models(build, seed=0):
 def assert_same_training(model, history, reference_model, reference_history):
     assert sorted(history.history) == sorted(reference_history.history)
     for key, values in reference_history.history.items():
-        assert_close(history.history[key], values, "training", what=f"history[{key}]")
+        assert_close(history.history[key], values, "training",
+                     what=f"keras_bridge.fit_keras history[{key}]")
     for ours, expected in zip(model.get_weights(), reference_model.get_weights(), strict=True):
-        assert_close(ours, expected, "training", what="trained weights")
+        assert_close(ours, expected, "training", what="keras_bridge.fit_keras trained weights")
     assert int(model.optimizer.iterations.data) == int(reference_model.optimizer.iterations.data)
     for ours, expected in zip(model.optimizer.variables, reference_model.optimizer.variables,
                               strict=True):
         assert_close(np.asarray(ours.data), np.asarray(expected.data), "training",
-                     what=f"optimizer {ours.name}")
+                     what=f"keras_bridge.fit_keras optimizer {ours.name}")
 
 
 def test_fit_keras_auto_trains_as_minikeras_fit_would_and_the_weights_come_back(
@@ -443,8 +445,9 @@ def test_multi_worker_trains_on_two_processes_that_end_with_the_same_weights(tmp
     expected = reference.fit(x, y, epochs=worker.EPOCHS, batch_size=2 * worker.PER_REPLICA_BATCH,
                              shuffle=False, verbose=0)
     for ours, theirs in zip(reference.get_weights(), weights_of(first, "trained"), strict=True):
-        assert_close(theirs, ours, "training", what="multi-worker weights")
+        assert_close(theirs, ours, "training", what="keras_bridge.fit_keras multi-worker weights")
     history = json.loads(str(first["history"]))
     assert sorted(history) == sorted(expected.history) == ["loss", "mae"]
     for key, values in expected.history.items():
-        assert_close(history[key], values, "training", what=f"multi-worker history[{key}]")
+        assert_close(history[key], values, "training",
+                     what=f"keras_bridge.fit_keras multi-worker history[{key}]")

@@ -15,7 +15,8 @@ both ways between minikeras and Keras:
   (trainable ones first), and the object's name as an attribute.
 
 Files are written to a temporary file in the target folder and renamed over
-the target at the end (``os.replace``), so a crash mid-save leaves the old file.
+the target at the end (``utils.file_utils.atomic_write``), so a crash mid-save
+leaves the old file.
 
 Loading reads JSON and numeric arrays only: no pickle, no code, no import of a
 module a file names. A file is untrusted input, so loading never allocates
@@ -32,7 +33,6 @@ import datetime
 import io
 import json
 import os
-import tempfile
 import warnings
 import zipfile
 
@@ -41,6 +41,7 @@ import numpy as np
 
 from .. import backend
 from ..layers.layer import Layer, to_snake_case
+from ..utils.file_utils import atomic_write
 from .serialization import deserialize_keras_object, serialize_keras_object
 
 CONFIG_FILENAME = "config.json"
@@ -207,46 +208,6 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
                                                   _member_limit(filepath)))
         with h5py.File(weights, "r") as store:
             load_state(model, store, skip_mismatch)
-
-
-def atomic_write(filepath, write):
-    """Calls ``write(stream)`` on a temporary file beside ``filepath``, then renames it over."""
-    folder = os.path.dirname(os.path.abspath(filepath))
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-",
-                                             suffix=os.path.basename(filepath))
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, _file_mode(filepath))  # mkstemp makes it private (0600)
-        os.replace(temporary, filepath)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder):
-    """Makes the rename durable: after a power cut the folder names the new file."""
-    if not hasattr(os, "O_DIRECTORY"):  # Windows: no directory handles to sync
-        return
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        with contextlib.suppress(OSError):  # some file systems cannot sync a directory
-            os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _file_mode(filepath):
-    """The mode a plain ``open(filepath, "w")`` would give: the old file's, or 0666 - umask."""
-    if os.path.exists(filepath):
-        return os.stat(filepath).st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 # -- the walk over layers and optimizers ---------------------------------------

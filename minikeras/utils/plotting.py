@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from .. import backend
+from .file_utils import atomic_write
 
 
 def new_figure(width, height):
@@ -27,11 +28,14 @@ def new_figure(width, height):
 
 
 def save_figure(figure, to_file, dpi=100):
-    """Writes ``figure`` to ``to_file`` (PNG unless the extension says otherwise)."""
-    folder = os.path.dirname(os.fspath(to_file))
+    """Writes ``figure`` to ``to_file`` atomically (PNG unless the extension says otherwise)."""
+    to_file = os.fspath(to_file)
+    folder = os.path.dirname(to_file)
     if folder:
         os.makedirs(folder, exist_ok=True)
-    figure.savefig(to_file, dpi=dpi, bbox_inches="tight")
+    image_format = os.path.splitext(to_file)[1].lstrip(".").lower() or "png"
+    atomic_write(to_file, lambda stream: figure.savefig(stream, format=image_format, dpi=dpi,
+                                                        bbox_inches="tight"))
 
 
 def plot_history(history, to_file="history.png"):
