@@ -7,6 +7,7 @@ turn it into its name and back.
 
 from . import ops
 from .registry import Registry
+from .saving import object_registration
 
 _REGISTRY = Registry("activation")
 register = _REGISTRY.register
@@ -239,9 +240,7 @@ def get(identifier):
     """An activation function from a name, a function, or None (which means ``linear``)."""
     if identifier is None:
         return linear
-    if isinstance(identifier, str):
-        return _REGISTRY.get(identifier)
-    if isinstance(identifier, dict):
+    if isinstance(identifier, (str, dict)):
         return deserialize(identifier)
     if callable(identifier):
         return identifier
@@ -257,9 +256,13 @@ def serialize(activation):
 
 
 def deserialize(config, custom_objects=None):
-    """The activation named by ``config`` (a name, or Keras's dict with a ``config`` name)."""
+    """The activation named by ``config`` (a name, or Keras's dict with a ``config`` name).
+
+    A user's function is found by its name in ``custom_objects``, in an
+    enclosing ``CustomObjectScope`` (as ``load_model(custom_objects=...)``
+    opens) or among the registered objects, before the built-in names.
+    """
     if isinstance(config, dict):
         config = config.get("config", config.get("class_name"))
-    if custom_objects and config in custom_objects:
-        return custom_objects[config]
-    return _REGISTRY.get(config)
+    custom = object_registration.get_registered_object(config, custom_objects)
+    return custom if custom is not None else _REGISTRY.get(config)

@@ -276,6 +276,23 @@ class MaxError(keras.metrics.Metric):
         return self.largest.value
 
 
+def doubled(x):
+    """A user's activation function, known to loading only through custom_objects."""
+    return x * 2
+
+
+def test_custom_activation_functions_are_found_through_custom_objects(tmp_path):
+    x = random(5, 4)
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation=doubled)])
+    model.save(tmp_path / "activation.keras")
+    with pytest.raises(ValueError, match="Unknown activation: 'doubled'"):
+        keras.models.load_model(tmp_path / "activation.keras")
+    loaded = keras.models.load_model(tmp_path / "activation.keras",
+                                     custom_objects={"doubled": doubled})
+    assert loaded.layers[0].activation is doubled
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_custom_losses_and_metrics_round_trip_in_the_compile_config(tmp_path):
     x = random(16, 4)
     y = random(16, 2, seed=1)
