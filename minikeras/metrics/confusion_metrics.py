@@ -21,6 +21,8 @@ NEG_INF = -1e10  # the threshold and the score given to predictions outside the 
 
 
 class ConfusionMatrix(enum.Enum):
+    """The four counts a confusion-matrix metric can keep, by their short names."""
+
     TRUE_POSITIVES = "tp"
     FALSE_POSITIVES = "fp"
     TRUE_NEGATIVES = "tn"

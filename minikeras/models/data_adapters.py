@@ -297,12 +297,14 @@ def get_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, clas
 
 
 def check_steps(steps, argument):
+    """Raises ValueError unless ``steps`` (the value of ``argument``) is None or a positive int."""
     if steps is not None and (isinstance(steps, bool) or not isinstance(
             steps, (int, np.integer)) or steps <= 0):
         raise ValueError(f"`{argument}` must be a positive integer or None, got {steps!r}.")
 
 
 def check_batch_size(batch_size):
+    """Raises ValueError unless ``batch_size`` is a positive int."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or (
             batch_size <= 0):
         raise ValueError(f"`batch_size` must be a positive integer, got {batch_size!r}.")

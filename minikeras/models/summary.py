@@ -52,6 +52,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
 
 def summary_text(model, line_length=None, positions=None, expand_nested=False,
                  show_trainable=False, layer_range=None):
+    """The text of ``model.summary()`` with the same arguments, as one string."""
     graph = getattr(model, "_graph", None)
     if graph is None or isinstance(model, Sequential):
         sequential_like, layers = True, model.layers

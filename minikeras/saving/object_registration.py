@@ -33,6 +33,7 @@ def get_registered_name(obj):
 
 
 def is_registered(obj):
+    """Whether ``obj`` was registered with ``register_keras_serializable``."""
     return obj in _GLOBAL_CUSTOM_NAMES
 
 
