@@ -1,5 +1,7 @@
 """The thread pool behind the CPU ops, and the ops cut into pieces against the same ops whole."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -46,6 +48,22 @@ def test_for_each_runs_every_piece_once(two_threads):
 def test_sum_over_adds_every_piece():
     total = parallel.sum_over(lambda i: np.full(3, float(i)), range(100))
     np.testing.assert_array_equal(total, np.full(3, sum(range(100))))
+
+
+def test_sum_over_adds_in_the_order_of_the_pieces_whichever_thread_computes_them(two_threads):
+    # float32 sums that depend on their order: 1 + 1e8 loses the 1, 1e8 - 1e8 + 1 keeps it.
+    values = np.float32([1e8, 1, -1e8, 1, 3e7, 1, -3e7, 1] * 8)
+
+    def slow_piece(i):
+        time.sleep(0.001 * (i % 3))  # so that both threads take pieces, out of order
+        return np.full(2, values[i], dtype=np.float32)
+
+    in_order = np.zeros(2, dtype=np.float32)
+    for value in values:
+        in_order += value
+    for _ in range(5):
+        np.testing.assert_array_equal(parallel.sum_over(slow_piece, range(len(values))),
+                                      in_order)
 
 
 def test_an_error_in_a_piece_reaches_the_caller(two_threads):
@@ -118,3 +136,27 @@ def test_blas_gets_its_threads_back(two_threads):
     parallel.for_each(lambda i: inside.append(blas_threads()), range(4))
     assert all(threads == [1] * len(before) for threads in inside)
     assert blas_threads() == before
+
+
+def test_a_convnet_trains_to_the_same_bits_twice(tiny_pieces):
+    """Kernel gradients are sums over pieces of the batch: summed in a fixed order, two runs
+    with the same seed agree in every bit, however the threads happened to take the pieces."""
+    from minikeras import layers, models
+    from minikeras.utils import set_random_seed
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((48, 8, 8, 2)).astype("float32")
+    y = rng.integers(0, 3, 48)
+
+    def train():
+        set_random_seed(0)
+        model = models.Sequential([layers.Input(shape=(8, 8, 2)),
+                                   layers.Conv2D(4, 3, activation="relu"),
+                                   layers.MaxPooling2D(), layers.Flatten(),
+                                   layers.Dense(3, activation="softmax")])
+        model.compile("adam", "sparse_categorical_crossentropy")
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+        return model.get_weights()
+
+    for first, second in zip(train(), train(), strict=True):
+        np.testing.assert_array_equal(first, second)

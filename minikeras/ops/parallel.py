@@ -69,7 +69,7 @@ def for_each(function, pieces):
 
     The pieces must be independent: each writes its own part of the output.
     """
-    _Job(pieces, lambda piece, _: function(piece)).run()
+    _Job(pieces, function).run()
 
 
 def sum_over(function, pieces, empty=None):
@@ -77,26 +77,29 @@ def sum_over(function, pieces, empty=None):
     no pieces).
 
     ``function`` returns a new array, or a tuple of them (then the sums are a
-    tuple too). Each thread adds up the results of the pieces it took; then
-    the threads' totals are added.
+    tuple too). The results are added in the order of the pieces, whichever
+    thread computed them: floating-point addition is not associative, so any
+    other order would make two runs of the same training differ in the last bits.
     """
-    def add(piece, total):
-        part = function(piece)
-        parts = part if isinstance(part, tuple) else (part,)
-        if total is None:
-            return [isinstance(part, tuple), *parts]
-        for i, value in enumerate(parts, 1):
-            total[i] += value  # in place for arrays
-        return total
+    pieces = list(pieces)
+    results = [None] * len(pieces)
 
-    totals = _Job(pieces, add).run()
-    if not totals:
+    def compute(index):
+        results[index] = function(pieces[index])
+
+    for_each(compute, range(len(pieces)))
+    if not results:
         return empty
-    (is_tuple, *result), *others = totals
-    for _, *total in others:
-        for i, value in enumerate(total):
-            result[i] += value
-    return tuple(result) if is_tuple else result[0]
+    if isinstance(results[0], tuple):
+        return tuple(_sum_in_order(column) for column in zip(*results, strict=True))
+    return _sum_in_order(results)
+
+
+def _sum_in_order(values):
+    total = values[0]
+    for value in values[1:]:
+        total += value  # in place for arrays
+    return total
 
 
 def matmul(a, b):
@@ -121,25 +124,23 @@ def matmul(a, b):
 class _Job:
     """Pieces shared by the threads: each takes the next piece until none is left.
 
-    ``step(piece, total) -> total`` runs on each piece; every thread keeps its
-    own running total (None before its first piece). The caller waits for the
-    pieces to be done, not for the threads: a worker that a busy core has not
-    even started yet has taken no piece and is not waited for.
+    ``function(piece)`` runs on each piece. The caller waits for the pieces
+    to be done, not for the threads: a worker that a busy core has not even
+    started yet has taken no piece and is not waited for.
     """
 
-    def __init__(self, pieces, step):
+    def __init__(self, pieces, function):
         pieces = list(pieces)
         self.queue = iter(pieces)  # a list iterator: threads can share it safely
-        self.step, self.left = step, len(pieces)
-        self.totals, self.error = [], None
+        self.function, self.left, self.error = function, len(pieces), None
         self.lock, self.done = threading.Lock(), threading.Lock()
         self.done.acquire()  # released when the last piece is done
 
     def run(self):
-        """Runs the pieces on every core; returns the threads' totals."""
+        """Runs the pieces on every core; raises the first error a piece raised."""
         nested = getattr(_Pool.local, "busy", False)  # a piece calling us: run in place
         if self.left == 0:
-            return []
+            return
         if nested or _Pool.threads < 2:
             self.work()
         else:
@@ -151,18 +152,13 @@ class _Job:
                 self.done.acquire()
         if self.error is not None:
             raise self.error
-        return self.totals
 
     def work(self):
         was_busy, _Pool.local.busy = getattr(_Pool.local, "busy", False), True
-        total = None
         try:
             for piece in self.queue:
                 try:
-                    new_total = self.step(piece, total)
-                    if total is None and new_total is not None:
-                        self.totals.append(new_total)  # updated in place from now on
-                    total = new_total
+                    self.function(piece)
                 except BaseException as error:
                     self.error = error
                 finally:
