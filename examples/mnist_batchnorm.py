@@ -1,8 +1,8 @@
 """The "99% without a PhD" convnet: batch normalization and a decaying learning rate.
 
 From Martin Görner's codelab "TensorFlow, Keras and deep learning, without a
-PhD": three convolutions (3x3 with 12 filters, then 6x6 with stride 2 and 24
-filters, 6x6 with stride 2 and 32 filters) and a Dense layer of 200, each
+PhD": three convolutions (3x3 with 24 filters, then 6x6 with stride 2 and 48
+filters, 6x6 with stride 2 and 64 filters) and a Dense layer of 200, each
 followed by BatchNormalization and ReLU; Dropout(0.3); softmax over the digits.
 
 - BatchNormalization(scale=False): the ReLU that follows does not care about
@@ -37,10 +37,10 @@ def conv_bn_relu(filters, kernel_size, strides=1):
 def build_model():
     return keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
-        *conv_bn_relu(12, 3),  # (28, 28, 12)
-        *conv_bn_relu(24, 6, strides=2),  # (14, 14, 24)
-        *conv_bn_relu(32, 6, strides=2),  # (7, 7, 32)
-        layers.Flatten(),  # (1568,)
+        *conv_bn_relu(24, 3),  # (28, 28, 24)
+        *conv_bn_relu(48, 6, strides=2),  # (14, 14, 48)
+        *conv_bn_relu(64, 6, strides=2),  # (7, 7, 64)
+        layers.Flatten(),  # (3136,)
         layers.Dense(200, use_bias=False),
         layers.BatchNormalization(scale=False),
         layers.Activation("relu"),
