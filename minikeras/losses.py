@@ -227,6 +227,18 @@ class LossFunctionWrapper(Loss):
         return f"<LossFunctionWrapper({self.fn}, kwargs={self._fn_kwargs})>"
 
 
+class _BuiltinLoss(LossFunctionWrapper):
+    """A built-in loss class: its config is Loss's plus the arguments its function takes.
+
+    Keras 3 leaves a few of those arguments out (Huber's ``delta``,
+    CosineSimilarity's ``axis``) and loses them on reload; tf.keras accepts
+    them back, so minikeras keeps them.
+    """
+
+    def get_config(self):
+        return {**Loss.get_config(self), **self._fn_kwargs}
+
+
 # -- the loss functions: one loss per sample --------------------------------------
 
 
@@ -529,29 +541,23 @@ bce = BCE = binary_crossentropy
 
 
 @_REGISTRY.register("MeanSquaredError")
-class MeanSquaredError(LossFunctionWrapper):
+class MeanSquaredError(_BuiltinLoss):
     """mean((y_true - y_pred)**2), reduced over the batch."""
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
         super().__init__(mean_squared_error, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return Loss.get_config(self)
-
 
 @_REGISTRY.register("MeanAbsoluteError")
-class MeanAbsoluteError(LossFunctionWrapper):
+class MeanAbsoluteError(_BuiltinLoss):
     """mean(|y_true - y_pred|), reduced over the batch."""
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
         super().__init__(mean_absolute_error, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return Loss.get_config(self)
-
 
 @_REGISTRY.register("MeanAbsolutePercentageError")
-class MeanAbsolutePercentageError(LossFunctionWrapper):
+class MeanAbsolutePercentageError(_BuiltinLoss):
     """100 * mean(|y_true - y_pred| / |y_true|), reduced over the batch."""
 
     def __init__(self, reduction="sum_over_batch_size",
@@ -559,12 +565,9 @@ class MeanAbsolutePercentageError(LossFunctionWrapper):
         super().__init__(mean_absolute_percentage_error, name=name, reduction=reduction,
                          dtype=dtype)
 
-    def get_config(self):
-        return Loss.get_config(self)
-
 
 @_REGISTRY.register("MeanSquaredLogarithmicError")
-class MeanSquaredLogarithmicError(LossFunctionWrapper):
+class MeanSquaredLogarithmicError(_BuiltinLoss):
     """mean((log(1 + y_pred) - log(1 + y_true))**2), reduced over the batch."""
 
     def __init__(self, reduction="sum_over_batch_size",
@@ -572,12 +575,9 @@ class MeanSquaredLogarithmicError(LossFunctionWrapper):
         super().__init__(mean_squared_logarithmic_error, name=name, reduction=reduction,
                          dtype=dtype)
 
-    def get_config(self):
-        return Loss.get_config(self)
-
 
 @_REGISTRY.register("CosineSimilarity")
-class CosineSimilarity(LossFunctionWrapper):
+class CosineSimilarity(_BuiltinLoss):
     """-cosine(y_true, y_pred) along ``axis``, reduced over the batch."""
 
     def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity",
@@ -586,13 +586,9 @@ class CosineSimilarity(LossFunctionWrapper):
                          axis=axis)
         self.axis = axis
 
-    def get_config(self):
-        # Keras leaves ``axis`` out (and loses it on reload); tf.keras accepts it back.
-        return {**Loss.get_config(self), "axis": self.axis}
-
 
 @_REGISTRY.register("Huber")
-class Huber(LossFunctionWrapper):
+class Huber(_BuiltinLoss):
     """The Huber loss with threshold ``delta``, reduced over the batch."""
 
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss",
@@ -600,79 +596,57 @@ class Huber(LossFunctionWrapper):
         super().__init__(huber, name=name, reduction=reduction, dtype=dtype, delta=delta)
         self.delta = delta
 
-    def get_config(self):
-        # Keras leaves ``delta`` out (and loses it on reload); tf.keras accepts it back.
-        return {**Loss.get_config(self), "delta": self.delta}
-
 
 @_REGISTRY.register("LogCosh")
-class LogCosh(LossFunctionWrapper):
+class LogCosh(_BuiltinLoss):
     """mean(log(cosh(y_pred - y_true))), reduced over the batch."""
 
     def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
         super().__init__(log_cosh, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return Loss.get_config(self)
-
 
 @_REGISTRY.register("Hinge")
-class Hinge(LossFunctionWrapper):
+class Hinge(_BuiltinLoss):
     """mean(max(1 - y_true * y_pred, 0)), reduced over the batch."""
 
     def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
         super().__init__(hinge, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return Loss.get_config(self)
-
 
 @_REGISTRY.register("SquaredHinge")
-class SquaredHinge(LossFunctionWrapper):
+class SquaredHinge(_BuiltinLoss):
     """mean(max(1 - y_true * y_pred, 0)**2), reduced over the batch."""
 
     def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
         super().__init__(squared_hinge, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return Loss.get_config(self)
-
 
 @_REGISTRY.register("CategoricalHinge")
-class CategoricalHinge(LossFunctionWrapper):
+class CategoricalHinge(_BuiltinLoss):
     """max(best wrong score - true score + 1, 0), reduced over the batch."""
 
     def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):
         super().__init__(categorical_hinge, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return Loss.get_config(self)
-
 
 @_REGISTRY.register("KLDivergence")
-class KLDivergence(LossFunctionWrapper):
+class KLDivergence(_BuiltinLoss):
     """sum(y_true * log(y_true / y_pred)), reduced over the batch."""
 
     def __init__(self, reduction="sum_over_batch_size", name="kl_divergence", dtype=None):
         super().__init__(kl_divergence, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return Loss.get_config(self)
-
 
 @_REGISTRY.register("Poisson")
-class Poisson(LossFunctionWrapper):
+class Poisson(_BuiltinLoss):
     """mean(y_pred - y_true * log(y_pred)), reduced over the batch."""
 
     def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
         super().__init__(poisson, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return Loss.get_config(self)
-
 
 @_REGISTRY.register("BinaryCrossentropy")
-class BinaryCrossentropy(LossFunctionWrapper):
+class BinaryCrossentropy(_BuiltinLoss):
     """Binary cross-entropy (probabilities, or logits with ``from_logits``), reduced."""
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
@@ -683,13 +657,9 @@ class BinaryCrossentropy(LossFunctionWrapper):
         self.label_smoothing = label_smoothing
         self.axis = axis
 
-    def get_config(self):
-        return {**Loss.get_config(self), "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing, "axis": self.axis}
-
 
 @_REGISTRY.register("BinaryFocalCrossentropy")
-class BinaryFocalCrossentropy(LossFunctionWrapper):
+class BinaryFocalCrossentropy(_BuiltinLoss):
     """Binary cross-entropy down-weighting easy examples by (1 - p_t)**gamma, reduced."""
 
     def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
@@ -705,15 +675,9 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
         self.alpha = alpha
         self.gamma = gamma
 
-    def get_config(self):
-        return {**Loss.get_config(self), "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing, "axis": self.axis,
-                "apply_class_balancing": self.apply_class_balancing, "alpha": self.alpha,
-                "gamma": self.gamma}
-
 
 @_REGISTRY.register("CategoricalCrossentropy")
-class CategoricalCrossentropy(LossFunctionWrapper):
+class CategoricalCrossentropy(_BuiltinLoss):
     """Cross-entropy against one-hot labels (probabilities, or logits), reduced."""
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
@@ -724,13 +688,9 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         self.label_smoothing = label_smoothing
         self.axis = axis
 
-    def get_config(self):
-        return {**Loss.get_config(self), "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing, "axis": self.axis}
-
 
 @_REGISTRY.register("CategoricalFocalCrossentropy")
-class CategoricalFocalCrossentropy(LossFunctionWrapper):
+class CategoricalFocalCrossentropy(_BuiltinLoss):
     """Categorical cross-entropy weighted by alpha * (1 - p)**gamma, reduced."""
 
     def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
@@ -745,14 +705,9 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
         self.alpha = alpha
         self.gamma = gamma
 
-    def get_config(self):
-        return {**Loss.get_config(self), "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing, "axis": self.axis,
-                "alpha": self.alpha, "gamma": self.gamma}
-
 
 @_REGISTRY.register("SparseCategoricalCrossentropy")
-class SparseCategoricalCrossentropy(LossFunctionWrapper):
+class SparseCategoricalCrossentropy(_BuiltinLoss):
     """Cross-entropy against integer labels (probabilities, or logits), reduced.
 
     ignore_class: a label value (e.g. -1 for padding) left out of the loss.
@@ -772,19 +727,16 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
 
 @_REGISTRY.register("Dice")
-class Dice(LossFunctionWrapper):
+class Dice(_BuiltinLoss):
     """The Dice loss 1 - 2|A n B| / (|A| + |B|) over ``axis`` (None: the whole batch)."""
 
     def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
         super().__init__(dice, name=name, reduction=reduction, dtype=dtype, axis=axis)
         self.axis = axis
 
-    def get_config(self):
-        return {**Loss.get_config(self), "axis": self.axis}
-
 
 @_REGISTRY.register("Tversky")
-class Tversky(LossFunctionWrapper):
+class Tversky(_BuiltinLoss):
     """The Tversky loss 1 - TP / (TP + alpha FP + beta FN) over ``axis``."""
 
     def __init__(self, alpha=0.5, beta=0.5, reduction="sum_over_batch_size", name="tversky",
@@ -795,13 +747,9 @@ class Tversky(LossFunctionWrapper):
         self.beta = beta
         self.axis = axis
 
-    def get_config(self):
-        return {**Loss.get_config(self), "alpha": self.alpha, "beta": self.beta,
-                "axis": self.axis}
-
 
 @_REGISTRY.register("CategoricalGeneralizedCrossEntropy")
-class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
+class CategoricalGeneralizedCrossEntropy(_BuiltinLoss):
     """The generalised cross-entropy (1 - p**q) / q of Zhang and Sabuncu, robust to label noise."""
 
     def __init__(self, q=0.5, reduction="sum_over_batch_size",
@@ -811,9 +759,6 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
         super().__init__(categorical_generalized_cross_entropy, name=name, reduction=reduction,
                          dtype=dtype, q=q)
         self.q = q
-
-    def get_config(self):
-        return {**Loss.get_config(self), "q": self.q}
 
 
 _REGISTRY.add(Loss, "Loss")
@@ -855,11 +800,7 @@ def serialize(loss):
     if loss is None:
         return None
     if isinstance(loss, Loss):
-        cls = type(loss)
-        builtin = _REGISTRY.name_of(cls) is not None
-        return {"module": "keras.losses" if builtin else cls.__module__,
-                "class_name": cls.__name__, "config": loss.get_config(),
-                "registered_name": None if builtin else cls.__name__}
+        return _REGISTRY.serialize_instance(loss, "keras.losses")
     name = _REGISTRY.name_of(loss)
     if name is not None:
         return {"module": "builtins", "class_name": "function", "config": name,

@@ -63,6 +63,17 @@ class Registry:
         name = config["class_name"]
         return (custom_objects or {}).get(name) or self.get(name)
 
+    def serialize_instance(self, obj, module):
+        """Keras's dict for an instance of a class of this kind, built in or a user's:
+        {"module", "class_name", "config", "registered_name"}.
+
+        module: where Keras keeps the built-in classes, e.g. "keras.losses".
+        """
+        cls = type(obj)
+        builtin = self.name_of(cls) is not None
+        return {"module": module if builtin else cls.__module__, "class_name": cls.__name__,
+                "config": obj.get_config(), "registered_name": None if builtin else cls.__name__}
+
     def name_of(self, obj):
         """The canonical name ``obj`` was registered under, or None."""
         return self._canonical.get(id(obj))

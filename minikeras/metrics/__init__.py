@@ -181,11 +181,7 @@ def serialize(metric):
     """Keras's dict for a Metric ({"module", "class_name", "config", "registered_name"})."""
     if not isinstance(metric, Metric):
         return serialize_function(metric)
-    cls = type(metric)
-    builtin = _REGISTRY.name_of(cls) is not None
-    return {"module": "keras.metrics" if builtin else cls.__module__,
-            "class_name": cls.__name__, "config": metric.get_config(),
-            "registered_name": None if builtin else cls.__name__}
+    return _REGISTRY.serialize_instance(metric, "keras.metrics")
 
 
 def deserialize(config, custom_objects=None):

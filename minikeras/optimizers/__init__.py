@@ -42,14 +42,7 @@ def get(identifier):
 
 def serialize(optimizer):
     """Keras's dict form: {"module", "class_name", "config", "registered_name"}."""
-    cls = type(optimizer)
-    builtin = _REGISTRY.name_of(cls) is not None
-    return {
-        "module": "keras.optimizers" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": optimizer.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return _REGISTRY.serialize_instance(optimizer, "keras.optimizers")
 
 
 def deserialize(config, custom_objects=None):

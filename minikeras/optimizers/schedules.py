@@ -276,14 +276,7 @@ def serialize(learning_rate_schedule):
         name = getattr(learning_rate_schedule, "__name__", type(learning_rate_schedule).__name__)
         return {"module": getattr(learning_rate_schedule, "__module__", None),
                 "class_name": "function", "config": name, "registered_name": name}
-    cls = type(learning_rate_schedule)
-    builtin = _REGISTRY.name_of(cls) is not None
-    return {
-        "module": "keras.optimizers.schedules" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": learning_rate_schedule.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return _REGISTRY.serialize_instance(learning_rate_schedule, "keras.optimizers.schedules")
 
 
 def deserialize(config, custom_objects=None):
