@@ -129,8 +129,11 @@ def import_keras(framework):
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         from tensorflow import keras
         return keras
-    os.environ["MINIKERAS_BACKEND"] = "cupy" if framework == "minikeras-cupy" else "numpy"
     import minikeras
+
+    # Set here, not through MINIKERAS_BACKEND: that is read once, when minikeras is
+    # first imported, and this process has imported it already (benchmarks.machine).
+    minikeras.backend.set_backend("cupy" if framework == "minikeras-cupy" else "numpy")
     return minikeras
 
 

@@ -50,3 +50,14 @@ def test_the_training_benchmark_writes_its_report(tmp_path):
     assert report["models"]["mlp"]["minikeras-numpy"]["flops_per_sample"] == 2 * (
         2 * 784 * 256 + 3 * 256 * 256 + 3 * 256 * 10)  # the first layer's input needs no gradient
     assert "| mlp | minikeras-numpy |" in (tmp_path / "train_mnist.md").read_text()
+
+
+def test_the_cupy_child_trains_on_the_device_even_with_minikeras_already_imported(monkeypatch):
+    from benchmarks import train_mnist
+    from minikeras import backend
+    from minikeras.testing import strict_cupy
+
+    monkeypatch.setattr(backend, "_import_cupy", lambda: strict_cupy)  # a GPU, as far as it knows
+    keras = train_mnist.import_keras("minikeras-cupy")
+    assert keras.backend.backend() == "cupy" and backend.array_module() is strict_cupy
+    assert isinstance(keras.layers.Dense(2)(np.ones((1, 3), "float32")).data, strict_cupy.ndarray)

@@ -265,7 +265,6 @@ DEVICE_CASES = {
     "batch_normalization": (
         lambda x, m, v, b, g: ops.batch_normalization(x, m, ops.abs(v), -1, b, g),
         [(4, 3), (3,), (3,), (3,), (3,)]),
-    "dropout": (lambda x: ops.dropout(x, 0.4, seed=3), [(5, 6)]),
 }
 
 
@@ -279,3 +278,17 @@ def test_the_fused_ops_run_on_the_device_as_on_numpy(device, name):
     on_host = _run_on_backend(fn, arrays)
     for a, b in zip(on_device, on_host, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_dropout_on_the_device_keeps_or_scales_each_element_and_its_gradient_is_the_mask(device):
+    """The device draws its own numbers (CuPy's generator is not NumPy's), so the
+    mask is checked for what it must be, not against the host's."""
+    x = np.random.default_rng(0).uniform(0.5, 1.5, (300, 100)).astype("float32")
+    output, gradient = _run_on_backend(lambda t: ops.dropout(t, 0.4, seed=3), [x])
+    kept = output != 0
+    np.testing.assert_allclose(output[kept], x[kept] / 0.6, rtol=1e-6)
+    assert abs(1 - kept.mean() - 0.4) < 0.02
+    upstream = np.random.default_rng(0).standard_normal(x.shape).astype("float32")
+    np.testing.assert_allclose(gradient, np.where(kept, upstream / 0.6, 0), rtol=1e-6)
+    again, _ = _run_on_backend(lambda t: ops.dropout(t, 0.4, seed=3), [x])
+    np.testing.assert_array_equal(again, output)
