@@ -38,6 +38,7 @@ class Variable(Tensor):
         self.path = self.name
         self.regularizer = None
         self.constraint = None
+        self._assignments = 0  # counts assign, assign_add and assign_sub
 
     @property
     def trainable(self):
@@ -62,16 +63,19 @@ class Variable(Tensor):
                 f"of shape {self.shape}."
             )
         self.data[...] = new
+        self._assignments += 1
         return self
 
     def assign_add(self, delta):
         """Adds ``delta`` (broadcastable to the shape) in place."""
         self.data += _to_device_array(delta, self.dtype)
+        self._assignments += 1
         return self
 
     def assign_sub(self, delta):
         """Subtracts ``delta`` (broadcastable to the shape) in place."""
         self.data -= _to_device_array(delta, self.dtype)
+        self._assignments += 1
         return self
 
     def __repr__(self):

@@ -4,6 +4,8 @@ The update formulas themselves are compared with tf.keras in
 parity_tests/test_optimizers_parity.py; here are behaviours and errors.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -386,3 +388,25 @@ def _three_steps(name):
                  for w in weights]
         optimizer.apply_gradients(zip(grads, weights, strict=True))
     return snapshot(weights), optimizer
+
+
+def test_a_step_sees_iterations_and_learning_rate_assigned_between_steps():
+    """The optimizer keeps both on the host between its own steps (reading them from a
+    GPU would wait for it); an assignment from outside must still reach the next step."""
+    beta_1, beta_2, epsilon = 0.9, 0.999, 1e-7
+    w = keras.Variable(np.zeros(1, dtype="float32"))
+    optimizer = optimizers.Adam(0.1, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+    optimizer.apply([np.ones(1, dtype="float32")], [w])  # step t = 1
+    optimizer.iterations.assign(99)
+    optimizer.learning_rate = 0.5
+    optimizer.apply([np.ones(1, dtype="float32")], [w])  # step t = 100
+
+    def alpha(rate, t):
+        return rate * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+
+    m1, v1 = 1 - beta_1, 1 - beta_2
+    m2, v2 = m1 + (1 - m1) * (1 - beta_1), v1 + (1 - v1) * (1 - beta_2)
+    expected = (-alpha(0.1, 1) * m1 / (math.sqrt(v1) + epsilon)
+                - alpha(0.5, 100) * m2 / (math.sqrt(v2) + epsilon))
+    np.testing.assert_allclose(w.numpy(), [expected], rtol=1e-5)
+    assert int(optimizer.iterations) == 100

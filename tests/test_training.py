@@ -585,3 +585,29 @@ def test_fit_evaluate_and_predict_run_on_the_device(device, tmp_path):
     restored = keras.models.load_model(tmp_path / "device.keras")
     np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0),
                                rtol=1e-6)
+
+
+def _host_reads_of_one_epoch(model, batches):
+    from minikeras.testing import strict_cupy
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8 * batches, 6)).astype("float32")
+    y = rng.integers(0, 3, 8 * batches)
+    before = strict_cupy.host_reads
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    model.evaluate(x, y, batch_size=8, verbose=0)
+    return strict_cupy.host_reads - before
+
+
+def test_training_on_the_device_does_not_wait_for_it_at_every_step():
+    """Each read of a device value on the host waits for the device's queue to drain,
+    so the host could not prepare step n + 1 while the GPU computes step n."""
+    from minikeras.testing import strict_cupy
+
+    backend.set_backend("cupy", module=strict_cupy)
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dropout(0.3), keras.layers.Dense(3)])
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    _host_reads_of_one_epoch(model, 2)  # the first fit also checks the data with a dry run
+    assert _host_reads_of_one_epoch(model, 2) == _host_reads_of_one_epoch(model, 7)

@@ -24,6 +24,7 @@ from .. import backend, optimizers
 from .. import metrics as metrics_module
 from ..autograd import Tensor, no_grad
 from ..callbacks import CallbackList, TerminateOnNaN
+from ..ops.cross_entropy import labels_checked
 from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from ..utils import tree
 from . import data_adapters, data_checks
@@ -267,13 +268,14 @@ class Trainer:
         backend.seed_stream(epoch, int(self.optimizer.iterations.numpy()))
         callbacks.on_epoch_begin(epoch)
         logs, steps = {}, 0
-        for step, batch in epochs_data.enumerate_epoch():
-            callbacks.on_train_batch_begin(step)
-            logs = self.train_step(batch)
-            steps += 1
-            callbacks.on_train_batch_end(step, logs)
-            if self.stop_training:
-                break
+        with labels_checked():  # by _check_data, as the batches come
+            for step, batch in epochs_data.enumerate_epoch():
+                callbacks.on_train_batch_begin(step)
+                logs = self.train_step(batch)
+                steps += 1
+                callbacks.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
         if first and steps == 0 and not self.stop_training:
             raise ValueError("fit: the data produced no batches (an empty generator or "
                              "iterable?); nothing was trained.")
@@ -328,11 +330,12 @@ class Trainer:
         callbacks.on_test_begin()
         self.reset_metrics()
         logs, steps = {}, 0
-        for step, batch in iterator.enumerate_epoch():
-            callbacks.on_test_batch_begin(step)
-            logs = self.test_step(batch)
-            steps += 1
-            callbacks.on_test_batch_end(step, logs)
+        with labels_checked():  # by _check_data, as the batches come
+            for step, batch in iterator.enumerate_epoch():
+                callbacks.on_test_batch_begin(step)
+                logs = self.test_step(batch)
+                steps += 1
+                callbacks.on_test_batch_end(step, logs)
         if steps == 0:
             raise ValueError("evaluate: the data produced no batches (an empty generator or "
                              "iterable?).")

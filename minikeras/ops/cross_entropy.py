@@ -14,6 +14,8 @@ switch to the logits when the output came straight from ``ops.softmax`` or
 ``ops.sigmoid`` (which attach them as ``_keras_logits``).
 """
 
+import contextlib
+import contextvars
 import warnings
 
 from .. import backend
@@ -23,6 +25,21 @@ from .activation import log_softmax_array, sigmoid_array, softplus_array
 from .logic import convert_to_tensor
 from .math import cast, clip, divide, log, multiply, negative, subtract
 from .reduction import sum as reduce_sum
+
+_labels_checked = contextvars.ContextVar("labels_checked", default=False)
+
+
+@contextlib.contextmanager
+def labels_checked():
+    """Inside, ``sparse_categorical_crossentropy`` takes its labels as checked to lie in
+    [0, classes) already. ``fit`` and ``evaluate`` check every label on the host before
+    the first step; checking each batch again would read a value back from the device
+    at every step, and on a GPU each read waits for all the work queued before it."""
+    token = _labels_checked.set(True)
+    try:
+        yield
+    finally:
+        _labels_checked.reset(token)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -172,7 +189,8 @@ def check_one_hot_shape(name, target, output):
 
 
 def _integer_labels(labels, output_shape):
-    """``labels`` as int64 of shape output_shape[:-1], each checked to be in [0, num_classes)."""
+    """``labels`` as int64 of shape output_shape[:-1], each checked to be in [0, num_classes)
+    (unless they were checked before, see ``labels_checked``)."""
     labels = labels.astype("int64")
     if labels.ndim == len(output_shape) and labels.ndim and labels.shape[-1] == 1:
         labels = labels[..., 0]
@@ -185,7 +203,8 @@ def _integer_labels(labels, output_shape):
         )
     num_classes = output_shape[-1]
     xp = get_array_module(labels)
-    if labels.size and bool(xp.any((labels < 0) | (labels >= num_classes))):
+    if labels.size and not _labels_checked.get() and bool(
+            xp.any((labels < 0) | (labels >= num_classes))):
         found = backend.to_numpy(labels)
         raise ValueError(
             f"sparse_categorical_crossentropy: labels must be integers in [0, {num_classes}) "

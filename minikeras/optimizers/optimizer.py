@@ -94,6 +94,7 @@ class Optimizer:
         self._completed_steps = 0
         self._iterations = self.add_variable((), initializer="zeros", dtype="int64",
                                              name="iteration")
+        self._host_values = {}  # id(variable): (its _assignments, its value), see _host_value
         self._learning_rate = self._learning_rate_from(learning_rate)
 
     def _learning_rate_from(self, learning_rate):
@@ -132,7 +133,7 @@ class Optimizer:
     def learning_rate(self):
         """The learning rate of the next step, as a Python float."""
         if isinstance(self._learning_rate, Variable):
-            return float(self._learning_rate)
+            return self._host_value(self._learning_rate, float)
         if isinstance(self._learning_rate, schedules.LearningRateSchedule):
             return float(self._learning_rate(self._iterations))
         return float(self._learning_rate())
@@ -258,7 +259,8 @@ class Optimizer:
         variables = self._variables_for(grads, trainable_variables)
         grads, variables = self._drop_empty_gradients(grads, variables)
         grads = [self._gradient_array(g, v) for g, v in zip(grads, variables, strict=True)]
-        self._completed_steps = int(self.iterations)
+        iterations = self._host_value(self._iterations, int)
+        self._completed_steps = iterations // (self.gradient_accumulation_steps or 1)
         with no_grad():
             if self.loss_scale_factor is not None:
                 grads = [g / self.loss_scale_factor for g in grads]
@@ -272,6 +274,18 @@ class Optimizer:
                 if variable.constraint is not None:
                     variable.assign(variable.constraint(variable))
         self._iterations.assign_add(1)
+        self._host_values[id(self._iterations)] = (self._iterations._assignments,
+                                                   iterations + 1)
+
+    def _host_value(self, variable, cast):
+        """``cast(variable)``, read from the device only if the variable was assigned since
+        the last read (by a callback, by loading, by the user): on a GPU a read waits for
+        all the work queued before it, which would keep the host from running ahead."""
+        assignments, value = self._host_values.get(id(variable), (None, None))
+        if assignments != variable._assignments:
+            value = cast(variable)
+            self._host_values[id(variable)] = (variable._assignments, value)
+        return value
 
     def _variables_for(self, grads, trainable_variables):
         if trainable_variables is None:

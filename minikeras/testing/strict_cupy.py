@@ -12,7 +12,11 @@ module reproduces CuPy's surface on the CPU, a little more strictly:
 - the module's functions (``exp``, ``matmul``, ``where``...) accept its arrays
   and Python or NumPy scalars, and reject NumPy arrays, except ``asarray`` and
   ``array``, the explicit host-to-device copies; ``asnumpy`` and
-  ``ndarray.get()`` are the device-to-host copies.
+  ``ndarray.get()`` are the device-to-host copies;
+- every read of a device value on the host (``get``, ``asnumpy``, ``bool``,
+  ``float``, ``int``, ``item``) is counted in ``host_reads``. On a GPU each
+  one waits for all the work queued before it, so a training loop that reads
+  at every step keeps the host from running ahead of the device.
 
 Point the backend at it with ``backend.set_backend("cupy", module=strict_cupy)``.
 """
@@ -21,6 +25,8 @@ import sys
 import types
 
 import numpy as np
+
+host_reads = 0  # device values read on the host so far (each a wait for the device)
 
 _REFUSAL = (
     "Implicit conversion of a device array to NumPy is not allowed (as with "
@@ -51,6 +57,7 @@ class ndarray:  # noqa: N801  (named like cupy.ndarray)
 
     def get(self):
         """A NumPy copy of the array (the device-to-host transfer)."""
+        _count_host_read()
         return self._array.copy()
 
     # -- everything else behaves like the wrapped array ---------------------
@@ -58,6 +65,8 @@ class ndarray:  # noqa: N801  (named like cupy.ndarray)
     def __getattr__(self, name):
         if name.startswith("__"):  # __array_interface__ and friends would leak the array
             raise AttributeError(name)
+        if name in ("item", "tolist"):
+            _count_host_read()
         value = getattr(self._array, name)
         return _StrictCallable(value) if callable(value) else _wrap(value)
 
@@ -74,12 +83,15 @@ class ndarray:  # noqa: N801  (named like cupy.ndarray)
         return (_wrap(row) for row in self._array)
 
     def __bool__(self):
+        _count_host_read()
         return bool(self._array)
 
     def __float__(self):
+        _count_host_read()
         return float(self._array)
 
     def __int__(self):
+        _count_host_read()
         return int(self._array)
 
     def __index__(self):
@@ -90,6 +102,11 @@ class ndarray:  # noqa: N801  (named like cupy.ndarray)
 
     def __reduce__(self):
         raise TypeError("Device arrays cannot be pickled; use backend.to_numpy() first.")
+
+
+def _count_host_read():
+    global host_reads
+    host_reads += 1
 
 
 def _binary(name):
