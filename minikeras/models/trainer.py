@@ -267,19 +267,28 @@ class Trainer:
         self.reset_metrics()
         backend.seed_stream(epoch, int(self.optimizer.iterations.numpy()))
         callbacks.on_epoch_begin(epoch)
-        logs, steps = {}, 0
-        with labels_checked():  # by _check_data, as the batches come
-            for step, batch in epochs_data.enumerate_epoch():
-                callbacks.on_train_batch_begin(step)
-                logs = self.train_step(batch)
-                steps += 1
-                callbacks.on_train_batch_end(step, logs)
-                if self.stop_training:
-                    break
+        logs, steps = self._run_steps(epochs_data, self.train_step,
+                                      callbacks.on_train_batch_begin,
+                                      callbacks.on_train_batch_end, can_stop=True)
         if first and steps == 0 and not self.stop_training:
             raise ValueError("fit: the data produced no batches (an empty generator or "
                              "iterable?); nothing was trained.")
         return self._epoch_logs(logs)
+
+    def _run_steps(self, iterator, step_function, on_batch_begin, on_batch_end,
+                   can_stop=False):
+        """``step_function`` on each batch, between the batch callbacks; returns the last
+        step's logs and the number of steps. can_stop: end once ``stop_training`` is set."""
+        logs, steps = {}, 0
+        with labels_checked():  # by _check_data, as the batches come
+            for step, batch in iterator.enumerate_epoch():
+                on_batch_begin(step)
+                logs = step_function(batch)
+                steps += 1
+                on_batch_end(step, logs)
+                if can_stop and self.stop_training:
+                    break
+        return logs, steps
 
     def _epoch_iterator(self, method, x, y=None, sample_weight=None, batch_size=None,
                         steps=None, shuffle=False, class_weight=None):
@@ -329,13 +338,8 @@ class Trainer:
     def _run_evaluation(self, iterator, callbacks):
         callbacks.on_test_begin()
         self.reset_metrics()
-        logs, steps = {}, 0
-        with labels_checked():  # by _check_data, as the batches come
-            for step, batch in iterator.enumerate_epoch():
-                callbacks.on_test_batch_begin(step)
-                logs = self.test_step(batch)
-                steps += 1
-                callbacks.on_test_batch_end(step, logs)
+        logs, steps = self._run_steps(iterator, self.test_step, callbacks.on_test_batch_begin,
+                                      callbacks.on_test_batch_end)
         if steps == 0:
             raise ValueError("evaluate: the data produced no batches (an empty generator or "
                              "iterable?).")
