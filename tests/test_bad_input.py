@@ -269,3 +269,16 @@ def test_load_weights_names_the_layer_and_both_shapes(trained, tmp_path):
     assert_refused(model, lambda: model.load_weights(tmp_path / "other.weights.h5"), ValueError,
                    r"'layers/dense' \(Dense 'dense'\): variable 'kernel' has shape \(4, 8\), "
                    r"but the file holds shape \(4, 9\)")
+
+
+def test_labels_a_custom_loss_computes_are_still_checked_at_every_step():
+    """fit checks the targets it is given; a loss that shifts them can still make a bad
+    label in a later batch, and that must be an error, not a silently wrapped index."""
+    def shifted_loss(y_true, y_pred):
+        return keras.losses.sparse_categorical_crossentropy(y_true - 1, y_pred)
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", shifted_loss)
+    labels = np.array([1, 1, 2, 3, 1, 1, 2, 0])  # the last one becomes -1
+    with pytest.raises(ValueError, match=r"labels must be integers in \[0, 3\).*from -1"):
+        model.fit(np.ones((8, 4), "float32"), labels, batch_size=2, verbose=0)

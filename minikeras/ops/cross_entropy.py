@@ -18,6 +18,8 @@ import contextlib
 import contextvars
 import warnings
 
+import numpy as np
+
 from .. import backend
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -31,10 +33,12 @@ _labels_checked = contextvars.ContextVar("labels_checked", default=False)
 
 @contextlib.contextmanager
 def labels_checked():
-    """Inside, ``sparse_categorical_crossentropy`` takes its labels as checked to lie in
-    [0, classes) already. ``fit`` and ``evaluate`` check every label on the host before
-    the first step; checking each batch again would read a value back from the device
-    at every step, and on a GPU each read waits for all the work queued before it."""
+    """Inside, ``sparse_categorical_crossentropy`` takes labels on a device as checked to
+    lie in [0, classes) already. ``fit`` and ``evaluate`` check every label on the host
+    before the first step; checking each batch again would read a value back from the
+    device at every step, and on a GPU each read waits for all the work queued before
+    it. NumPy labels are still checked (it costs no wait), so labels that a custom loss
+    computes from the targets still get a clear error there."""
     token = _labels_checked.set(True)
     try:
         yield
@@ -190,7 +194,7 @@ def check_one_hot_shape(name, target, output):
 
 def _integer_labels(labels, output_shape):
     """``labels`` as int64 of shape output_shape[:-1], each checked to be in [0, num_classes)
-    (unless they were checked before, see ``labels_checked``)."""
+    (on a device, unless they were checked on the host before: see ``labels_checked``)."""
     labels = labels.astype("int64")
     if labels.ndim == len(output_shape) and labels.ndim and labels.shape[-1] == 1:
         labels = labels[..., 0]
@@ -203,7 +207,8 @@ def _integer_labels(labels, output_shape):
         )
     num_classes = output_shape[-1]
     xp = get_array_module(labels)
-    if labels.size and not _labels_checked.get() and bool(
+    checked_on_host = _labels_checked.get() and xp is not np
+    if labels.size and not checked_on_host and bool(
             xp.any((labels < 0) | (labels >= num_classes))):
         found = backend.to_numpy(labels)
         raise ValueError(

@@ -14,7 +14,7 @@ module reproduces CuPy's surface on the CPU, a little more strictly:
   ``array``, the explicit host-to-device copies; ``asnumpy`` and
   ``ndarray.get()`` are the device-to-host copies;
 - every read of a device value on the host (``get``, ``asnumpy``, ``bool``,
-  ``float``, ``int``, ``item``) is counted in ``host_reads``. On a GPU each
+  ``float``, ``int``, ``item``, use as an index) is counted in ``host_reads``. On a GPU each
   one waits for all the work queued before it, so a training loop that reads
   at every step keeps the host from running ahead of the device.
 
@@ -95,6 +95,7 @@ class ndarray:  # noqa: N801  (named like cupy.ndarray)
         return int(self._array)
 
     def __index__(self):
+        _count_host_read()
         return self._array.__index__()
 
     def __repr__(self):
