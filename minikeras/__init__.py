@@ -8,6 +8,7 @@ from . import (
     activations,
     backend,
     datasets,
+    host_memory,
     initializers,
     layers,
     losses,
@@ -24,6 +25,8 @@ from .variables import Variable
 from . import callbacks, models, saving  # isort: skip  (they build on the modules above)
 from . import keras_bridge  # isort: skip  (on models and saving; imports TensorFlow lazily)
 from .models import Model, Sequential  # isort: skip
+
+host_memory.keep_freed_memory()  # for all the arrays to come
 
 __version__ = "0.1.0"
 __all__ = [

@@ -1,0 +1,43 @@
+"""Host memory: let NumPy reuse the memory of the last training step instead of faulting in new.
+
+NumPy gets the memory of every array from the C library's ``malloc``. glibc
+serves a large request (above a threshold that starts at 128 KiB) with fresh
+pages from the operating system and hands them back when the array is freed;
+the next step's array of the same size then touches pages the kernel must
+fault in and zero, one 4 KiB page at a time. glibc raises that threshold as
+it sees large blocks freed, but not for the mix of sizes and threads of a
+convnet's step: the keras.io MNIST convnet took about 4,000 page faults per
+step, 15-18 ms of kernel time on top of its 75 ms of computing (two cores).
+
+``keep_freed_memory`` tells glibc to serve requests up to 32 MiB (the most it
+allows) from memory it keeps, and to keep freed memory instead of returning
+it (``mallopt``), as memory allocators of other frameworks do. The process's
+peak memory is unchanged; it just stays at that peak between steps.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import sys
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters, from glibc's malloc.h
+SERVED_FROM_KEPT_MEMORY = 32 << 20  # bytes: glibc's upper limit for the mmap threshold
+KEPT_FREE_MEMORY = 1 << 30  # bytes of freed memory kept before any goes back to the system
+# Environment variables by which a user already tells glibc what to do: then we do not.
+USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES")
+
+
+def keep_freed_memory():
+    """Sets glibc's thresholds as described above; returns whether it did.
+
+    Does nothing (returns False) on other C libraries, or when one of
+    ``USER_SETTINGS`` is in the environment.
+    """
+    if not sys.platform.startswith("linux") or any(name in os.environ for name in USER_SETTINGS):
+        return False
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, SERVED_FROM_KEPT_MEMORY)
+                and mallopt(_M_TRIM_THRESHOLD, KEPT_FREE_MEMORY))
