@@ -197,6 +197,20 @@ def test_fused_batch_normalization_without_scale_and_offset():
     gradcheck(lambda a: ops.fused_batch_normalization(a)[0], x)
 
 
+def test_float32_batch_statistics_keep_the_precision_of_a_float64_sum():
+    # 2^18 values per channel around 1000: a float32 running sum of them is off by
+    # about 1e-5 (NumPy's own x.sum over the three axes here too); the two-stage sum
+    # keeps the mean within 1e-6 of the float64 one, and the variance with it.
+    x = (np.random.default_rng(2).standard_normal((64, 64, 64, 3)) * 3 + 1000).astype("float32")
+    wide = x.astype("float64")
+    _, mean, variance = ops.fused_batch_normalization(Tensor(x))
+    assert mean.numpy().dtype == variance.numpy().dtype == np.float32
+    np.testing.assert_allclose(mean.numpy(), wide.mean(axis=(0, 1, 2)), rtol=1e-6)
+    np.testing.assert_allclose(variance.numpy(), wide.var(axis=(0, 1, 2)), rtol=1e-5)
+    naive = x.sum(axis=(0, 1, 2)) / (64 ** 3)
+    assert np.abs(naive / wide.mean(axis=(0, 1, 2)) - 1).max() > 1e-6  # what the bound rules out
+
+
 def test_inference_batch_normalization_uses_the_given_statistics():
     rng = np.random.default_rng(1)
     x, mean, variance = rng.standard_normal((2, 3, 4)), rng.standard_normal(3), rng.random(3) + .5

@@ -13,6 +13,8 @@ from ..backend import get_array_module
 from .math import add, divide, multiply, negative, sqrt, subtract
 from .shape import reshape
 
+BATCH_ROWS = 64  # samples summed in float32 before the float64 stage (see _sum_over_batch)
+
 
 class FusedBatchNormalization(Function):
     """y = gamma * x_hat + beta,  x_hat = (x - mean) / sqrt(var + eps), with mean and var
@@ -70,16 +72,28 @@ class FusedBatchNormalization(Function):
 def _sum_over_batch(axis, *arrays):
     """The sum of the product of ``arrays`` (one or two) over every axis but ``axis``: (C,).
 
-    einsum forms the products and sums them without temporary arrays; for
-    4-D arrays and axis 3 its subscripts read "abcd,abcd->d". It adds the
-    terms one after another, so it accumulates in float64: a float32 running
-    sum of the 10^4-10^6 terms of a convolution's channel loses up to 1e-5 of
-    its value (tf.keras's statistics keep about 1e-7), enough to steer a
-    training run away from tf.keras's. The sums return in the input dtype.
+    A float32 running sum of the 10^4-10^6 terms of a convolution's channel
+    loses up to 1e-5 of its value (tf.keras's statistics keep about 1e-7),
+    enough to steer a training run away from tf.keras's. So the sum goes in
+    two stages: first over the batch axis, ``BATCH_ROWS`` samples at a time,
+    in float32 (each output element adds at most that many terms, and the
+    passes run along whole samples, as fast as NumPy goes); then the partial
+    sums, a batch's worth fewer, in float64. einsum forms the products of two
+    arrays without a temporary; for 4-D arrays and axis 3 its subscripts read
+    "abcd,abcd->bcd", then "bcd->d". The sums return in the input dtype.
     """
+    xp = get_array_module(*arrays)
     letters = "abcdefghijklmnopqrstuvwxyz"[:arrays[0].ndim]
-    subscripts = ",".join([letters] * len(arrays)) + "->" + letters[axis]
-    total = get_array_module(*arrays).einsum(subscripts, *arrays, dtype="float64")
+    if axis == 0:  # the channels are the batch axis: all in float64, in one stage
+        subscripts = ",".join([letters] * len(arrays)) + "->" + letters[axis]
+        return xp.einsum(subscripts, *arrays, dtype="float64").astype(arrays[0].dtype)
+    over_samples = ",".join([letters] * len(arrays)) + "->" + letters[1:]
+    partials = [xp.einsum(over_samples, *(a[start:start + BATCH_ROWS] for a in arrays))
+                for start in range(0, arrays[0].shape[0], BATCH_ROWS)]  # each (..., C, ...)
+    rest = letters[1:]
+    total = xp.einsum(f"{rest}->{letters[axis]}", partials[0], dtype="float64")
+    for partial in partials[1:]:
+        total += xp.einsum(f"{rest}->{letters[axis]}", partial, dtype="float64")
     return total.astype(arrays[0].dtype)
 
 
