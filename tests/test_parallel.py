@@ -95,6 +95,20 @@ def test_matmul_on_all_cores_matches_numpy(monkeypatch, two_threads, shapes):
     np.testing.assert_allclose(parallel.matmul(b.T, a.T), b.T @ a.T, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("axis", [0, 1])
+def test_elementwise_calls_the_function_on_matching_parts(tiny_pieces, axis):
+    x = np.arange(24.0).reshape(6, 4)
+    doubled, parts = np.zeros_like(x), []
+
+    def double(x, out):
+        parts.append(x.shape)
+        np.multiply(x, 2, out=out)
+
+    parallel.elementwise(double, x, doubled, axis=axis)
+    np.testing.assert_array_equal(doubled, 2 * x)
+    assert sorted(parts) == ([(1, 4)] * 6 if axis == 0 else [(6, 1)] * 4)  # a row/column each
+
+
 def _forward_and_gradients(fn, *arrays):
     tensors = [Tensor(a, requires_grad=True) for a in arrays]
     output = fn(*tensors)
@@ -110,6 +124,10 @@ PIECEWISE_OPS = {
     "average_pool": (lambda x: ops.average_pool(x, 2, 1), [(5, 5, 5, 2)]),
     "batch_norm": (lambda x, g, b: ops.fused_batch_normalization(x, g, b)[0],
                    [(6, 4, 4, 3), (3,), (3,)]),
+    "batch_norm_channels_first": (
+        lambda x, g, b: ops.fused_batch_normalization(x, g, b, axis=1)[0],
+        [(6, 3, 4, 4), (3,), (3,)]),
+    "relu": (ops.relu, [(5, 4, 3)]),
     "matmul": (ops.matmul, [(40, 30), (30, 20)]),
 }
 

@@ -9,6 +9,7 @@ import math
 
 from ..autograd.function import Function
 from ..backend import get_array_module
+from . import parallel
 from .math import erf_array
 
 SELU_ALPHA = 1.6732632423543772
@@ -19,18 +20,23 @@ class ReLU(Function):
     """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
 
     def forward(self, x):
-        self.y = get_array_module(x).maximum(x, 0)  # one pass; x * (x > 0) takes two
+        xp = get_array_module(x)
+        self.y = xp.empty_like(x)  # one pass, on all cores; x * (x > 0) takes two
+        parallel.elementwise(lambda x, y: xp.maximum(x, 0, out=y), x, self.y)
         return self.y
 
     def backward(self, gy):
-        return relu_gradient(gy, self.y)  # y > 0 exactly where x > 0
+        g = get_array_module(gy).empty_like(gy)
+        parallel.elementwise(relu_gradient, gy, self.y, g)  # y > 0 exactly where x > 0
+        return g
 
 
-def relu_gradient(gy, y):
-    """gy where y > 0, else 0: the gradient through a ReLU whose output is y."""
+def relu_gradient(gy, y, out=None):
+    """gy where y > 0, else 0: the gradient through a ReLU whose output is y (written into
+    ``out`` if given)."""
     xp = get_array_module(gy)
-    g = xp.greater(y, 0, out=xp.empty_like(gy))  # 1.0 or 0.0: multiplying two float
-    g *= gy  # arrays is faster than multiplying by a bool array
+    g = xp.greater(y, 0, out=xp.empty_like(gy) if out is None else out)  # 1.0 or 0.0:
+    g *= gy  # multiplying two float arrays is faster than multiplying by a bool array
     return g
 
 

@@ -72,6 +72,26 @@ def for_each(function, pieces):
     _Job(pieces, function).run()
 
 
+def elementwise(function, *arrays, axis=0):
+    """Calls ``function(*parts)`` on matching parts of ``arrays`` (slices along ``axis``,
+    which they all have, of the same length), on all cores; returns None.
+
+    For elementwise work on big arrays, ``function`` writing its part of the
+    output into one of the parts: a pass over a convolution's output runs on
+    both cores, a few images at a time. Arrays of a few hundred KiB, and GPU
+    arrays, go in one call.
+    """
+    xp = np if all(isinstance(a, np.ndarray) for a in arrays) else None
+    count = arrays[0].shape[axis] if arrays[0].ndim else 0
+    if count <= 1:
+        function(*arrays)
+        return
+    bytes_each = sum(a.nbytes for a in arrays) // count
+    before = (slice(None),) * axis
+    for_each(lambda part: function(*(a[(*before, part)] for a in arrays)),
+             pieces(count, bytes_each, xp))
+
+
 def sum_over(function, pieces, empty=None):
     """The sum of ``function(piece)`` over the pieces, on all cores (``empty`` if there are
     no pieces).
