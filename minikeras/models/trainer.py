@@ -24,6 +24,7 @@ from .. import backend, optimizers
 from .. import metrics as metrics_module
 from ..autograd import Tensor, no_grad
 from ..callbacks import CallbackList, TerminateOnNaN
+from ..ops import parallel
 from ..ops.cross_entropy import labels_checked
 from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from ..utils import tree
@@ -280,7 +281,8 @@ class Trainer:
         """``step_function`` on each batch, between the batch callbacks; returns the last
         step's logs and the number of steps. can_stop: end once ``stop_training`` is set."""
         logs, steps = {}, 0
-        with labels_checked():  # by _check_data, as the batches come
+        # Labels: checked by _check_data, as the batches come. BLAS: set once, not per op.
+        with labels_checked(), parallel.SingleThreadedBlas():
             for step, batch in iterator.enumerate_epoch():
                 on_batch_begin(step)
                 logs = step_function(batch)
@@ -354,7 +356,7 @@ class Trainer:
         callbacks = self._callback_list(callbacks, verbose, 1, iterator.num_batches)
         callbacks.on_predict_begin()
         outputs = []
-        with no_grad():
+        with no_grad(), parallel.SingleThreadedBlas():
             for step, batch in iterator.enumerate_epoch():
                 callbacks.on_predict_batch_begin(step)
                 batch_outputs = tree.map_structure(_to_host, self.predict_step(batch))

@@ -69,7 +69,14 @@ def for_each(function, pieces):
 
     The pieces must be independent: each writes its own part of the output.
     """
-    _Job(pieces, function).run()
+    pieces = list(pieces)
+    if len(pieces) != 1:
+        _Job(pieces, function).run()
+    elif _Pool.threads < 2 or getattr(_Pool.local, "busy", False):
+        function(pieces[0])
+    else:  # nothing to share: run it here, without the cost of a job
+        with SingleThreadedBlas():
+            function(pieces[0])
 
 
 def elementwise(function, *arrays, axis=0):
@@ -164,7 +171,7 @@ class _Job:
         if nested or _Pool.threads < 2:
             self.work()
         else:
-            with _SingleThreadedBlas():
+            with SingleThreadedBlas():
                 if self.left > 1:
                     for _ in range(_Pool.threads - 1):
                         _jobs().put(self)
@@ -207,25 +214,33 @@ def _serve():
         _Pool.jobs.get().work()
 
 
-class _SingleThreadedBlas:
+class SingleThreadedBlas:
     """BLAS on one thread inside the block (threadpoolctl sets it); the first thread in
-    sets it, the last one out restores it."""
+    sets it, the last one out restores it. Every op's pieces run inside one; a loop of
+    many small ops (a training loop) enters it once around them all, so that they do
+    not each pay for setting it and restoring it. Without threadpoolctl, nothing."""
 
     lock, inside, before = threading.Lock(), 0, None
 
     def __enter__(self):
-        with self.lock:
+        if ThreadpoolController is None:
+            return
+        cls = SingleThreadedBlas
+        with cls.lock:
             if _Pool.blas is None:
                 _Pool.blas = ThreadpoolController().select(user_api="blas").lib_controllers
-            if _SingleThreadedBlas.inside == 0:
-                _SingleThreadedBlas.before = [library.num_threads for library in _Pool.blas]
+            if cls.inside == 0:
+                cls.before = [library.num_threads for library in _Pool.blas]
                 for library in _Pool.blas:
                     library.set_num_threads(1)
-            _SingleThreadedBlas.inside += 1
+            cls.inside += 1
 
     def __exit__(self, *error):
-        with self.lock:
-            _SingleThreadedBlas.inside -= 1
-            if _SingleThreadedBlas.inside == 0:
-                for library, threads in zip(_Pool.blas, self.before, strict=True):
+        if ThreadpoolController is None:
+            return
+        cls = SingleThreadedBlas
+        with cls.lock:
+            cls.inside -= 1
+            if cls.inside == 0:
+                for library, threads in zip(_Pool.blas, cls.before, strict=True):
                     library.set_num_threads(threads)
