@@ -16,7 +16,6 @@ peak memory is unchanged; it just stays at that peak between steps.
 """
 
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -30,14 +29,15 @@ USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNA
 def keep_freed_memory():
     """Sets glibc's thresholds as described above; returns whether it did.
 
-    Does nothing (returns False) on other C libraries, or when one of
+    Does nothing (returns False) off Linux, when the C library has no
+    ``mallopt`` or refuses the values (musl's accepts none), or when one of
     ``USER_SETTINGS`` is in the environment.
     """
     if not sys.platform.startswith("linux") or any(name in os.environ for name in USER_SETTINGS):
         return False
     try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        mallopt = ctypes.CDLL(None).mallopt  # the C library Python itself runs on
+    except (OSError, AttributeError):
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, SERVED_FROM_KEPT_MEMORY)
                 and mallopt(_M_TRIM_THRESHOLD, KEPT_FREE_MEMORY))
