@@ -9,21 +9,22 @@ it sees large blocks freed, but not for the mix of sizes and threads of a
 convnet's step: the keras.io MNIST convnet took about 4,000 page faults per
 step, 15-18 ms of kernel time on top of its 75 ms of computing (two cores).
 
-``keep_freed_memory`` tells glibc to serve requests up to 32 MiB (the most it
-allows) from memory it keeps, and to keep freed memory instead of returning
-it (``mallopt``), as memory allocators of other frameworks do. The process's
-peak memory is unchanged; it just stays at that peak between steps.
+``keep_freed_memory`` tells glibc (``mallopt``) to serve every request from
+the memory it keeps (its heap) instead of fresh pages, and to keep freed
+memory, up to 1 GiB of it, instead of returning it: as memory allocators of
+other frameworks do. The process's peak memory is about the same; it just
+stays at that peak between steps.
 """
 
 import ctypes
 import os
 import sys
 
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters, from glibc's malloc.h
-SERVED_FROM_KEPT_MEMORY = 32 << 20  # bytes: glibc's upper limit for the mmap threshold
+_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4  # mallopt's parameters, from glibc's malloc.h
 KEPT_FREE_MEMORY = 1 << 30  # bytes of freed memory kept before any goes back to the system
 # Environment variables by which a user already tells glibc what to do: then we do not.
-USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES")
+USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_",
+                 "GLIBC_TUNABLES")
 
 
 def keep_freed_memory():
@@ -39,5 +40,5 @@ def keep_freed_memory():
         mallopt = ctypes.CDLL(None).mallopt  # the C library Python itself runs on
     except (OSError, AttributeError):
         return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, SERVED_FROM_KEPT_MEMORY)
-                and mallopt(_M_TRIM_THRESHOLD, KEPT_FREE_MEMORY))
+    # No request gets pages of its own (mmap), so every freed block can be reused.
+    return bool(mallopt(_M_MMAP_MAX, 0) and mallopt(_M_TRIM_THRESHOLD, KEPT_FREE_MEMORY))
