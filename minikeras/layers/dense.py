@@ -49,10 +49,10 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
-        outputs = ops.matmul(inputs, self.kernel)  # (batch, .., units)
-        if self.bias is not None:
-            outputs = outputs + self.bias
-        return self.activation(outputs)
+        # One op for the product, the bias and a ReLU (see ops.fused_dense).
+        relu = self.activation is activations.relu
+        outputs = ops.fused_dense(inputs, self.kernel, self.bias, relu=relu)
+        return outputs if relu else self.activation(outputs)  # (batch, .., units)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)

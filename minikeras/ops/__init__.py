@@ -29,7 +29,7 @@ from .cross_entropy import (
     categorical_crossentropy,
     sparse_categorical_crossentropy,
 )
-from .linalg import matmul
+from .linalg import fused_dense, matmul
 from .logic import (
     all,
     any,
