@@ -307,7 +307,7 @@ def test_every_op_is_checked():
     } | {  # the fused ops of the layers, checked in tests/test_layers_ops.py
         "conv", "max_pool", "average_pool", "fused_batch_normalization", "batch_normalization",
         "dropout",
-    } | {"fused_conv"}  # checked in tests/test_fused_conv.py
+    } | {"fused_conv", "fused_dense"}  # checked in tests/test_fused_ops.py
     public = {name for name in dir(ops) if not name.startswith("_")
               and callable(getattr(ops, name))}
     assert public - checked == set(), "ops without a test"
