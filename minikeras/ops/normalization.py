@@ -96,11 +96,11 @@ def _sum_over_batch(axis, *arrays):
     A float32 running sum of the 10^4-10^6 terms of a convolution's channel
     loses up to 1e-5 of its value (tf.keras's statistics keep about 1e-7),
     enough to steer a training run away from tf.keras's. So the sum goes in
-    two stages, for each block of at most ``BATCH_ROWS`` samples (on all cores;
-    on a GPU the whole batch is one block): first
-    over the samples, in float32 (each element adds at most that many terms,
-    and the passes run along whole samples, as fast as NumPy goes); then over
-    the other axes but the channel one, in float64, where the block sums are
+    two stages for each block of at most ``BATCH_ROWS`` samples (the blocks
+    on all cores; on a GPU the whole batch is one block): first over the
+    samples, in float32 (each element adds at most that many terms, and the
+    passes run along whole samples, as fast as NumPy goes); then over the
+    other axes but the channel one, in float64, where the block sums are
     added too. einsum forms the products of two arrays without a temporary;
     for 4-D arrays and axis 3 its subscripts read "abcd,abcd->bcd", then
     "bcd->d". The sums return in the input dtype.
