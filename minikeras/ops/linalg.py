@@ -19,12 +19,21 @@ class MatMul(Function):
         return matmul_on_all_cores(x, y)  # (.., n, k) @ (.., k, m) -> (.., n, m)
 
     def backward(self, gz):
-        gx = gy = None
-        if self.needs_input_grad[0]:
-            gx = matmul_on_all_cores(gz, self.y.swapaxes(-1, -2))  # (.., n, k)
-        if self.needs_input_grad[1]:
-            gy = matmul_on_all_cores(self.x.swapaxes(-1, -2), gz)  # (.., k, m)
-        return gx, gy
+        return matmul_gradients(self.x, self.y, gz, *self.needs_input_grad)
+
+
+def matmul_gradients(x, y, gz, need_x=True, need_y=True):
+    """(dL/dX, dL/dY) for Z = X @ Y from dL/dZ; None for a gradient not needed."""
+    gx = matmul_on_all_cores(gz, y.swapaxes(-1, -2)) if need_x else None  # (.., n, k)
+    gy = matmul_on_all_cores(x.swapaxes(-1, -2), gz) if need_y else None  # (.., k, m)
+    return gx, gy
+
+
+def sum_of_rows(matrix):
+    """The sum of a matrix's rows, (N, M) -> (M,): a bias gradient. As a product with
+    ones, which BLAS does about 3x faster than einsum over a tall matrix."""
+    xp = get_array_module(matrix)
+    return xp.ones(len(matrix), matrix.dtype) @ matrix
 
 
 def matmul(x, y):
@@ -64,15 +73,13 @@ class FusedDense(Function):
         return y.reshape(*x.shape[:-1], kernel.shape[1])  # (.., M)
 
     def backward(self, gy):
-        xp = get_array_module(gy)
         need_x, need_kernel, need_bias = self.needs_input_grad
         g = gy.reshape(-1, gy.shape[-1])  # (N, M)
         if self.relu:
             g = relu_gradient(g, self.y)
-        gx = matmul_on_all_cores(g, self.kernel.T).reshape(self.x_shape) if need_x else None
-        gkernel = matmul_on_all_cores(self.rows.T, g) if need_kernel else None  # (K, M)
-        gbias = xp.ones(len(g), g.dtype) @ g if need_bias else None  # (M,): the rows' sum
-        return gx, gkernel, gbias
+        gx, gkernel = matmul_gradients(self.rows, self.kernel, g, need_x, need_kernel)
+        gx = None if gx is None else gx.reshape(self.x_shape)
+        return gx, gkernel, sum_of_rows(g) if need_bias else None  # (.., K), (K, M), (M,)
 
 
 def fused_dense(inputs, kernel, bias=None, relu=False):
