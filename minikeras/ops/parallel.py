@@ -85,8 +85,9 @@ def elementwise(function, *arrays, axis=0):
 
     For elementwise work on big arrays, ``function`` writing its part of the
     output into one of the parts: a pass over a convolution's output runs on
-    both cores, a few images at a time. Arrays of a few hundred KiB, and GPU
-    arrays, go in one call.
+    both cores, a few images at a time. Arrays that fit in one piece
+    (PIECE_BYTES together, as an MLP's activations do), and GPU arrays, go in
+    one call.
     """
     xp = np if all(isinstance(a, np.ndarray) for a in arrays) else None
     count = arrays[0].shape[axis] if arrays[0].ndim else 0
