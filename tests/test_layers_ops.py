@@ -150,6 +150,24 @@ def test_average_pool_averages_only_pixels_inside_the_image(case):
     gradcheck(pool_fn, x)
 
 
+@pytest.mark.parametrize("layer", [
+    lambda x: ops.conv(x, np.ones((2, 2, 8, 1)), strides=2),
+    lambda x: ops.max_pool(x, 2),
+    lambda x: ops.average_pool(x, 2)], ids=["conv", "max_pool", "average_pool"])
+def test_pixels_no_window_reads_get_a_zero_gradient_in_reused_memory(layer):
+    # 29 rows and columns: the windows at stride 2 read 28 of them. The backward passes
+    # zero their gradient piece by piece; a freed array of NaNs the size of the gradient
+    # makes memory that is not zeroed show.
+    x = Tensor(np.random.default_rng(0).random((64, 29, 29, 8)), requires_grad=True)
+    total = ops.sum(layer(x))
+    dirty = np.full(x.shape, np.nan)
+    del dirty
+    total.backward()
+    assert np.isfinite(x.grad).all()
+    np.testing.assert_array_equal(x.grad[:, 28], 0)
+    np.testing.assert_array_equal(x.grad[:, :, 28], 0)
+
+
 def test_max_pool_gives_a_tied_window_gradient_to_its_first_max_as_tensorflow():
     x = Tensor(np.array([[1.0, 3.0], [3.0, 0.0]]).reshape(1, 2, 2, 1), requires_grad=True)
     ops.sum(ops.max_pool(x, 2)).backward()

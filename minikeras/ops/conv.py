@@ -77,13 +77,14 @@ class Conv2D(Function):
     def backward(self, gy):
         xp = get_array_module(gy)
         need_x, need_kernel, need_bias = self.needs_input_grad
-        gx = xp.zeros(self.x.shape, dtype=gy.dtype) if need_x else None
+        gx = xp.empty(self.x.shape, dtype=gy.dtype) if need_x else None  # zeroed piece by piece
 
         def gradients(images):  # this piece's share of dL/dK and dL/db; writes dL/dx
             g = gy[images]  # (images, OH, OW, F)
             if self.relu:
                 g = relu_gradient(g, self.y[images])  # the gradient passes where y > 0
             if need_x:
+                gx[images] = 0  # the pixels no window reads keep a zero gradient
                 self._input_gradient(g, gx[images])
             if need_kernel:
                 blocks = self.x[images] if self.x_blocks is None else self.x_blocks[images]

@@ -43,10 +43,16 @@ class MaxPool2D(Function):
 
     def backward(self, gy):
         xp = get_array_module(gy)
-        gx = self.geometry.padded_zeros(self.x_shape, gy.dtype, xp)  # (N, H + pads, W + pads, C)
+        gx = self.geometry.padded_empty(self.x_shape, gy.dtype, xp)  # (N, H + pads, W + pads, C)
         overlap = any(s < p for s, p in zip(self.strides, self.pool_size, strict=True))
+        # Windows side by side covering the whole input write every pixel below; otherwise
+        # each piece first zeroes its part of gx, on its core and in cache.
+        tiled = self.strides == self.pool_size and gx.shape[1:3] == (
+            self.geometry.out_height * self.strides[0], self.geometry.out_width * self.strides[1])
 
         def route(images):
+            if not tiled:
+                gx[images] = 0
             y, unclaimed = self.y[images], None  # unclaimed: windows whose max is not yet found
             for _, _, rows, cols in self.geometry.taps():
                 winner = self.padded[images, rows, cols, :] == y  # (images, OH, OW, C)
@@ -93,9 +99,10 @@ class AveragePool2D(Function):
     def backward(self, gy):
         xp = get_array_module(gy)
         share = gy / self.counts  # (N, OH, OW, C)
-        gx = self.geometry.padded_zeros(self.x_shape, gy.dtype, xp)
+        gx = self.geometry.padded_empty(self.x_shape, gy.dtype, xp)
 
         def spread(images):
+            gx[images] = 0
             for _, _, rows, cols in self.geometry.taps():
                 gx[images, rows, cols, :] += share[images]
 

@@ -74,10 +74,11 @@ class Geometry:
         widths = ((0, 0), tuple(self.row_padding), tuple(self.col_padding), (0, 0))
         return xp.pad(x, widths, constant_values=value)
 
-    def padded_zeros(self, input_shape, dtype, xp):
-        """Zeros of the padded shape of ``input_shape``, where backward passes add gradients."""
+    def padded_empty(self, input_shape, dtype, xp):
+        """An uninitialized array of the padded shape of ``input_shape``, for a backward pass
+        to zero piece by piece (each piece on its core, in cache) and add gradients into."""
         n, height, width, c = input_shape
-        return xp.zeros((n, height + sum(self.row_padding), width + sum(self.col_padding), c),
+        return xp.empty((n, height + sum(self.row_padding), width + sum(self.col_padding), c),
                         dtype=dtype)
 
     def crop(self, padded):
