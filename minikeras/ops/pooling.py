@@ -53,14 +53,8 @@ class MaxPool2D(Function):
         def route(images):
             if not tiled:
                 gx[images] = 0
-            y, unclaimed = self.y[images], None  # unclaimed: windows whose max is not yet found
-            for _, _, rows, cols in self.geometry.taps():
-                winner = self.padded[images, rows, cols, :] == y  # (images, OH, OW, C)
-                if unclaimed is None:
-                    unclaimed = ~winner
-                else:
-                    winner &= unclaimed
-                    unclaimed ^= winner
+            taps = list(self.geometry.taps())
+            for rows, cols, winner in _first_winners(taps, self.padded[images], self.y[images]):
                 if overlap:  # a pixel may be the max of several windows
                     gx[images, rows, cols, :] += gy[images] * winner
                 else:  # each pixel is in one window at most: write, no need to add
@@ -108,6 +102,27 @@ class AveragePool2D(Function):
 
         parallel.for_each(spread, _pieces(gx))
         return self.geometry.crop(gx)
+
+
+def _first_winners(taps, padded, y):
+    """(rows, cols, winner) for each tap: ``winner`` (N, OH, OW, C) is True where the tap holds
+    its window's max y and no earlier tap does.
+
+    The last tap needs no comparison: it wins every window not yet claimed
+    (also one whose max is NaN, which no tap equals).
+    """
+    unclaimed = None  # windows whose max is not yet found
+    for index, (_, _, rows, cols) in enumerate(taps):
+        if unclaimed is not None and index == len(taps) - 1:
+            yield rows, cols, unclaimed
+            return
+        winner = padded[:, rows, cols, :] == y
+        if unclaimed is None:
+            unclaimed = ~winner
+        else:
+            winner &= unclaimed
+            unclaimed ^= winner
+        yield rows, cols, winner
 
 
 def _sum_of_taps(geometry, padded):
