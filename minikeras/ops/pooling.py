@@ -28,18 +28,9 @@ class MaxPool2D(Function):
         xp = get_array_module(x)
         self.geometry = Geometry(x.shape, self.pool_size, self.strides, (1, 1), self.padding)
         self.x_shape = x.shape
-        self.padded = padded = self.geometry.pad(x, value=float("-inf"))  # (N, H+pads, W+pads, C)
-        self.y = y = xp.empty((x.shape[0], self.geometry.out_height, self.geometry.out_width,
-                               x.shape[3]), dtype=x.dtype)
-
-        def pool(images):
-            taps = (padded[images, rows, cols, :] for _, _, rows, cols in self.geometry.taps())
-            y[images] = next(taps)  # (images, OH, OW, C)
-            for tap in taps:
-                xp.maximum(y[images], tap, out=y[images])
-
-        parallel.for_each(pool, _pieces(padded))
-        return y
+        self.padded = self.geometry.pad(x, value=float("-inf"))  # (N, H+pads, W+pads, C)
+        self.y = _combine_taps(xp.maximum, self.geometry, self.padded)
+        return self.y
 
     def backward(self, gy):
         xp = get_array_module(gy)
@@ -80,7 +71,7 @@ class AveragePool2D(Function):
         self.geometry = Geometry(x.shape, self.pool_size, self.strides, (1, 1), self.padding)
         self.x_shape = x.shape
         self.counts = self._counts(x.dtype, xp)  # a number, or (1, OH, OW, 1) with padding
-        total = _sum_of_taps(self.geometry, self.geometry.pad(x))  # (N, OH, OW, C)
+        total = _combine_taps(xp.add, self.geometry, self.geometry.pad(x))  # (N, OH, OW, C)
         total /= self.counts
         return total
 
@@ -88,7 +79,7 @@ class AveragePool2D(Function):
         if not self.geometry.padded:
             return float(self.pool_size[0] * self.pool_size[1])
         inside = self.geometry.pad(xp.ones((1, *self.x_shape[1:3], 1), dtype=dtype))
-        return _sum_of_taps(self.geometry, inside)
+        return _combine_taps(xp.add, self.geometry, inside)
 
     def backward(self, gy):
         xp = get_array_module(gy)
@@ -125,20 +116,24 @@ def _first_winners(taps, padded, y):
         yield rows, cols, winner
 
 
-def _sum_of_taps(geometry, padded):
-    """The sum over the window's taps of the padded input: (N, OH, OW, C)."""
+def _combine_taps(combine, geometry, padded):
+    """``combine`` (a ufunc: maximum, add) folded over the window's taps of the padded input:
+    (N, OH, OW, C). The first two taps go into the output in one pass."""
     xp = get_array_module(padded)
-    total = xp.empty((padded.shape[0], geometry.out_height, geometry.out_width, padded.shape[3]),
-                     dtype=padded.dtype)
+    out = xp.empty((padded.shape[0], geometry.out_height, geometry.out_width, padded.shape[3]),
+                   dtype=padded.dtype)
 
-    def add_taps(images):
-        taps = (padded[images, rows, cols, :] for _, _, rows, cols in geometry.taps())
-        total[images] = next(taps)  # (images, OH, OW, C)
-        for tap in taps:
-            total[images] += tap
+    def fold(images):
+        first, *others = (padded[images, rows, cols, :] for _, _, rows, cols in geometry.taps())
+        if not others:
+            out[images] = first
+            return
+        combine(first, others[0], out=out[images])
+        for tap in others[1:]:
+            combine(out[images], tap, out=out[images])
 
-    parallel.for_each(add_taps, _pieces(padded))
-    return total
+    parallel.for_each(fold, _pieces(padded))
+    return out
 
 
 def _pieces(images):
