@@ -208,6 +208,22 @@ def make_device_rng(seed):
     return _Active.xp.random.default_rng(seed)
 
 
+def random_mask(generator, shape, probability):
+    """A bool array of ``shape`` from ``generator`` (on its device), each element True with
+    ``probability`` (a dropout mask).
+
+    From NumPy's default bit generator (PCG64), its raw 64-bit words give two
+    32-bit draws each, compared with probability * 2**32: twice as fast as
+    float32 uniforms (a call per value), and exact to 2**-32, finer than a
+    float32 uniform's 2**-24. Other generators draw float32 uniforms.
+    """
+    if not isinstance(getattr(generator, "bit_generator", None), np.random.PCG64):
+        return generator.random(shape, dtype="float32") < probability
+    count = math.prod(shape)
+    draws = generator.bit_generator.random_raw(-(-count // 2)).view(np.uint32)[:count]
+    return draws.reshape(shape) < np.uint32(min(round(probability * 2.0**32), 2**32 - 1))
+
+
 @contextlib.contextmanager
 def allocation_budget(num_bytes):
     """Within the block, ``check_allocation`` refuses arrays beyond ``num_bytes`` in all.

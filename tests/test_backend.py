@@ -62,6 +62,23 @@ def test_set_random_seed_repeats_initial_weights_and_device_draws():
     np.testing.assert_array_equal(noise_a, noise_b)
 
 
+@pytest.mark.parametrize("bits", [np.random.PCG64, np.random.MT19937])
+@pytest.mark.parametrize("probability", [0.1, 0.55, 0.9])
+def test_random_mask_is_true_with_the_probability_and_its_elements_independent(
+        bits, probability):
+    count = 200_000
+    mask = backend.random_mask(np.random.Generator(bits(3)), (count // 400, 400), probability)
+    assert mask.shape == (count // 400, 400) and mask.dtype == bool
+    sigma = np.sqrt(probability * (1 - probability) / count)
+    assert abs(mask.mean() - probability) < 5 * sigma
+    # Neighbours (PCG64: two halves of one 64-bit word) agree as independent draws do.
+    agree = probability**2 + (1 - probability) ** 2
+    pairs = mask.reshape(-1, 2)
+    assert abs((pairs[:, 0] == pairs[:, 1]).mean() - agree) < 5 * np.sqrt(
+        agree * (1 - agree) / len(pairs))
+    assert not backend.random_mask(np.random.Generator(bits(3)), (1000,), 0.0).any()
+
+
 def test_set_random_seed_wants_an_int():
     with pytest.raises(TypeError, match="int seed"):
         keras.utils.set_random_seed("7")

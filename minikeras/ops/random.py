@@ -43,7 +43,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     if rate == 1:
         return Dropout(xp.zeros(shape, dtype=data.dtype))(inputs)
     keep_probability = 1.0 - rate
-    keep = _generator(seed).random(shape, dtype="float32") < keep_probability
+    keep = backend.random_mask(_generator(seed), shape, keep_probability)
     return Dropout(keep.astype(data.dtype) * (1 / keep_probability))(inputs)
 
 
