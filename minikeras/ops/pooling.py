@@ -40,11 +40,11 @@ class MaxPool2D(Function):
         # each piece first zeroes its part of gx, on its core and in cache.
         tiled = self.strides == self.pool_size and gx.shape[1:3] == (
             self.geometry.out_height * self.strides[0], self.geometry.out_width * self.strides[1])
+        taps = list(self.geometry.taps())
 
         def route(images):
             if not tiled:
                 gx[images] = 0
-            taps = list(self.geometry.taps())
             for rows, cols, winner in _first_winners(taps, self.padded[images], self.y[images]):
                 if overlap:  # a pixel may be the max of several windows
                     gx[images, rows, cols, :] += gy[images] * winner
