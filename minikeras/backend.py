@@ -212,10 +212,12 @@ def random_mask(generator, shape, probability):
     """A bool array of ``shape`` from ``generator`` (on its device), each element True with
     ``probability`` (a dropout mask).
 
-    From NumPy's default bit generator (PCG64), its raw 64-bit words give two
-    32-bit draws each, compared with probability * 2**32: twice as fast as
-    float32 uniforms (a call per value), and exact to 2**-32, finer than a
-    float32 uniform's 2**-24. Other generators draw float32 uniforms.
+    From NumPy's default bit generator (PCG64), its raw 64-bit words split into
+    two 32-bit draws each, compared with probability * 2**32. NumPy makes its
+    float32 uniforms from the top 24 bits of the same 32-bit draws, so this is
+    the mask ``generator.random(shape, dtype="float32") < probability`` gives
+    (but for about one element in 2**24, at the edge), drawn twice as fast:
+    without a call per value. Other generators draw those uniforms.
     """
     if not isinstance(getattr(generator, "bit_generator", None), np.random.PCG64):
         return generator.random(shape, dtype="float32") < probability

@@ -77,6 +77,10 @@ def test_random_mask_is_true_with_the_probability_and_its_elements_independent(
     assert abs((pairs[:, 0] == pairs[:, 1]).mean() - agree) < 5 * np.sqrt(
         agree * (1 - agree) / len(pairs))
     assert not backend.random_mask(np.random.Generator(bits(3)), (1000,), 0.0).any()
+    # The draws of float32 uniforms, which are the top 24 bits of the same 32-bit draws:
+    # the masks differ only where a draw falls within 2**-24 below the probability.
+    uniforms = np.random.Generator(bits(3)).random(mask.shape, dtype=np.float32)
+    assert (mask != (uniforms < probability)).sum() <= 3
 
 
 def test_set_random_seed_wants_an_int():
