@@ -31,6 +31,15 @@ class ReLU(Function):
         return g
 
 
+def add_bias_and_relu(out, bias, relu):
+    """out += bias (if not None), then out = max(out, 0) if ``relu``, in place: what a fused
+    layer op (convolution, dense) does to its product while it is in cache."""
+    if bias is not None:
+        out += bias
+    if relu:
+        get_array_module(out).maximum(out, 0, out=out)
+
+
 def relu_gradient(gy, y, out=None):
     """gy where y > 0, else 0: the gradient through a ReLU whose output is y (written into
     ``out`` if given)."""

@@ -24,7 +24,7 @@ What makes it fast on a CPU:
 from ..autograd.function import Function
 from ..backend import get_array_module
 from . import parallel
-from .activation import relu_gradient
+from .activation import add_bias_and_relu, relu_gradient
 from .linalg import sum_of_rows
 from .sliding_window import Geometry, pair
 
@@ -64,10 +64,7 @@ class Conv2D(Function):
             kept = None if self.x_blocks is None else self.x_blocks[images]
             blocks = self.blocks.from_image(x[images], kept)  # (images, R, T, SH*SW*C)
             correlate(blocks, self.block_kernel, self.dilation, out)
-            if bias is not None:
-                out += bias
-            if self.relu:
-                xp.maximum(out, 0, out=out)
+            add_bias_and_relu(out, bias, self.relu)
 
         parallel.for_each(convolve, self._pieces(x))
         self.x, self.kernel_shape = x, kernel.shape

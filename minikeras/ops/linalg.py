@@ -2,7 +2,7 @@
 
 from ..autograd.function import Function
 from ..backend import get_array_module
-from .activation import relu_gradient
+from .activation import add_bias_and_relu, relu_gradient
 from .parallel import matmul as matmul_on_all_cores
 from .shape import expand_dims, squeeze
 
@@ -61,13 +61,9 @@ class FusedDense(Function):
         self.relu = relu
 
     def forward(self, x, kernel, bias=None):
-        xp = get_array_module(x, kernel)
         self.rows = x.reshape(-1, x.shape[-1])  # (N, K)
         y = matmul_on_all_cores(self.rows, kernel)  # (N, M)
-        if bias is not None:
-            y += bias
-        if self.relu:
-            xp.maximum(y, 0, out=y)
+        add_bias_and_relu(y, bias, self.relu)
         self.x_shape, self.kernel = x.shape, kernel
         self.y = y if self.relu else None
         return y.reshape(*x.shape[:-1], kernel.shape[1])  # (.., M)
