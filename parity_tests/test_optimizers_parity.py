@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minikeras as mk
+from minikeras import denormals
 from minikeras.testing import strategies as mst
 from parity_tests.harness import apply_gradient_steps, compare_optimizer_states, covers
 
@@ -138,6 +139,23 @@ def test_a_custom_schedule_drives_the_optimizer_as_in_keras():
     tf_variables = apply_gradient_steps(twin, weights, grads)
     compare_optimizer_states("optimizers.schedules.LearningRateSchedule (custom, in Adam)",
                              optimizer, mk_variables, twin, tf_variables)
+
+
+@pytest.mark.skipif(denormals.MODE_FUNCTIONS is None,
+                    reason="minikeras flushes denormals on Linux x86-64 only")
+def test_a_moment_decaying_to_zero_stops_where_keras_stops():
+    """TensorFlow computes with denormal numbers as zeros, so once Adam's decay step
+    0.1 m of a weight without gradient is denormal, m stops at a small normal number.
+    minikeras's update must stop at the same one, to the bit."""
+    weights = [np.ones(4, np.float32)]
+    grads = [[np.full(4, 1e-3, np.float32)]] + [[np.zeros(4, np.float32)]] * 800
+    optimizer = mk.optimizers.Adam()
+    twin = keras_twin(optimizer)
+    apply_gradient_steps(optimizer, weights, grads)
+    apply_gradient_steps(twin, weights, grads)
+    for ours, theirs in zip(optimizer.variables, twin.variables, strict=True):
+        if ours.name.endswith(("momentum", "velocity")):
+            np.testing.assert_array_equal(ours.numpy(), np.asarray(theirs), err_msg=ours.name)
 
 
 def _fixed_problem():

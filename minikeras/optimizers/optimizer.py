@@ -33,6 +33,7 @@ import numpy as np
 
 from .. import backend, initializers
 from ..autograd import Tensor, no_grad
+from ..denormals import flushing_denormals
 from ..layers.layer import to_snake_case, unique_name
 from ..variables import Variable
 from . import schedules
@@ -252,6 +253,8 @@ class Optimizer:
         The first call builds the optimizer on ``trainable_variables``; later
         calls may leave them out, and then ``grads`` follows the order of the
         variables it was built with. A None gradient leaves its variable as it is.
+        The update computes with denormal numbers as zeros, as TensorFlow does
+        (see ``minikeras.denormals``).
         """
         grads = list(grads)
         if not grads:
@@ -261,7 +264,7 @@ class Optimizer:
         grads = [self._gradient_array(g, v) for g, v in zip(grads, variables, strict=True)]
         iterations = self._host_value(self._iterations, int)
         self._completed_steps = iterations // (self.gradient_accumulation_steps or 1)
-        with no_grad():
+        with no_grad(), flushing_denormals():  # decaying slots would turn denormal and slow
             if self.loss_scale_factor is not None:
                 grads = [g / self.loss_scale_factor for g in grads]
             if self.gradient_accumulation_steps:
