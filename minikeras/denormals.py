@@ -24,7 +24,6 @@ a user's schedule or constraint), and with DAZ a comparison such as
 
 import contextlib
 import ctypes
-import ctypes.util
 import platform
 import sys
 
@@ -43,7 +42,7 @@ def _mode_functions():
     if not sys.platform.startswith("linux") or platform.machine() != "x86_64":
         return None
     try:
-        libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+        libm = ctypes.CDLL("libm.so.6")  # glibc's math library, which Python has loaded
         return libm.fegetmode, libm.fesetmode  # glibc 2.25 and later
     except (OSError, AttributeError):
         return None
