@@ -253,8 +253,8 @@ class Optimizer:
         The first call builds the optimizer on ``trainable_variables``; later
         calls may leave them out, and then ``grads`` follows the order of the
         variables it was built with. A None gradient leaves its variable as it is.
-        The update computes with denormal numbers as zeros, as TensorFlow does
-        (see ``minikeras.denormals``).
+        The update writes zero where a result would be denormal, as TensorFlow's
+        kernels do (see ``minikeras.denormals``).
         """
         grads = list(grads)
         if not grads:
