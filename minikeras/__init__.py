@@ -8,7 +8,6 @@ from . import (
     activations,
     backend,
     datasets,
-    host_memory,
     initializers,
     layers,
     losses,
@@ -20,6 +19,7 @@ from . import (
 )
 from .autograd import Tensor, no_grad
 from .layers import Input
+from .runtime import host_memory
 from .variables import Variable
 
 from . import callbacks, models, saving  # isort: skip  (they build on the modules above)

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minikeras as mk
-from minikeras import denormals
+from minikeras.runtime import denormals
 from minikeras.testing import strategies as mst
 from parity_tests.harness import apply_gradient_steps, compare_optimizer_states, covers
 

@@ -1,6 +1,6 @@
 """Denormal results are flushed to zero while an optimizer updates, and only then.
 
-Why (``minikeras.denormals``): on x86 CPUs every operation on a denormal
+Why (``minikeras.runtime.denormals``): on x86 CPUs every operation on a denormal
 float32 (below 2**-126) takes a slow microcode path, and Adam's first moment
 of a weight whose gradient stopped decays into that range and stays there.
 """
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from minikeras import denormals
+from minikeras.runtime import denormals
 
 SMALLEST_NORMAL = np.finfo(np.float32).tiny  # 2**-126
 ON_LINUX_X86_64 = sys.platform.startswith("linux") and platform.machine() == "x86_64"

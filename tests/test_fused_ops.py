@@ -11,7 +11,7 @@ import pytest
 
 from minikeras import backend, ops
 from minikeras.autograd import Tensor, gradcheck
-from minikeras.ops import parallel
+from minikeras.runtime import parallel
 
 CASES = [  # (input shape, kernel shape, strides, padding, dilation)
     ((2, 7, 6, 3), (3, 3, 3, 4), 2, "same", 1),

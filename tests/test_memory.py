@@ -14,7 +14,7 @@ training keeps (weights, optimizer slots, scratch buffers, metric states):
 - resident memory (RSS, from /proc): at most 8 MiB of growth over the same
   epochs, a looser bound because the allocator keeps freed pages around.
 
-And a step reuses the memory of the last one (``minikeras.host_memory``):
+And a step reuses the memory of the last one (``minikeras.runtime.host_memory``):
 a convnet's steps take almost no page faults.
 """
 

@@ -7,7 +7,7 @@ import pytest
 
 from minikeras import ops
 from minikeras.autograd import Tensor
-from minikeras.ops import parallel
+from minikeras.runtime import parallel
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from .. import backend, optimizers
 from .. import metrics as metrics_module
 from ..autograd import Tensor, no_grad
 from ..callbacks import CallbackList, TerminateOnNaN
-from ..ops import parallel
 from ..ops.cross_entropy import labels_checked
+from ..runtime import parallel
 from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from ..utils import tree
 from . import data_adapters, data_checks

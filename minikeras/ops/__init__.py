@@ -23,7 +23,7 @@ from .activation import (
     swish,
     tanh,
 )
-from .conv import conv, fused_conv
+from .convolution import conv, fused_conv
 from .cross_entropy import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -84,7 +84,7 @@ from .pooling import average_pool, max_pool
 from .random import dropout
 from .ranking import in_top_k, top_k
 from .reduction import argmax, argmin, logsumexp, max, mean, min, normalize, std, sum, var
-from .shape import (
+from .reshaping import (
     broadcast_to,
     concatenate,
     expand_dims,

@@ -9,7 +9,7 @@ import math
 
 from ..autograd.function import Function
 from ..backend import get_array_module
-from . import parallel
+from ..runtime import parallel
 from .math import erf_array
 
 SELU_ALPHA = 1.6732632423543772

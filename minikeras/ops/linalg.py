@@ -2,9 +2,9 @@
 
 from ..autograd.function import Function
 from ..backend import get_array_module
+from ..runtime.parallel import matmul as matmul_on_all_cores
 from .activation import add_bias_and_relu, relu_gradient
-from .parallel import matmul as matmul_on_all_cores
-from .shape import expand_dims, squeeze
+from .reshaping import expand_dims, squeeze
 
 
 class MatMul(Function):

@@ -10,9 +10,9 @@ moving averages) and normalization is an affine map, composed from ops.
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
-from . import parallel
+from ..runtime import parallel
 from .math import add, divide, multiply, negative, sqrt, subtract
-from .shape import reshape
+from .reshaping import reshape
 
 BATCH_ROWS = 64  # samples summed in float32 before the float64 stage (see _sum_over_batch)
 

@@ -8,7 +8,7 @@ back into its slice.
 
 from ..autograd.function import Function
 from ..backend import get_array_module
-from . import parallel
+from ..runtime import parallel
 from .sliding_window import Geometry, pair
 
 

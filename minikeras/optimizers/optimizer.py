@@ -33,8 +33,8 @@ import numpy as np
 
 from .. import backend, initializers
 from ..autograd import Tensor, no_grad
-from ..denormals import flushing_denormals
 from ..layers.layer import to_snake_case, unique_name
+from ..runtime.denormals import flushing_denormals
 from ..variables import Variable
 from . import schedules
 
@@ -254,7 +254,7 @@ class Optimizer:
         calls may leave them out, and then ``grads`` follows the order of the
         variables it was built with. A None gradient leaves its variable as it is.
         The update writes zero where a result would be denormal, as TensorFlow's
-        kernels do (see ``minikeras.denormals``).
+        kernels do (see ``minikeras.runtime.denormals``).
         """
         grads = list(grads)
         if not grads:

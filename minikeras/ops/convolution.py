@@ -23,7 +23,7 @@ What makes it fast on a CPU:
 
 from ..autograd.function import Function
 from ..backend import get_array_module
-from . import parallel
+from ..runtime import parallel
 from .activation import add_bias_and_relu, relu_gradient
 from .linalg import sum_of_rows
 from .sliding_window import Geometry, pair
