@@ -307,7 +307,9 @@ def test_every_op_is_checked():
     } | {  # the fused ops of the layers, checked in tests/test_layers_ops.py
         "conv", "max_pool", "average_pool", "fused_batch_normalization", "batch_normalization",
         "dropout",
-    } | {"fused_conv", "fused_dense"}  # checked in tests/test_fused_ops.py
+    } | {"fused_conv", "fused_dense"} | {  # checked in tests/test_fused_ops.py
+        "take", "repeat", "pad", "layer_normalization",  # tests/test_gather_pad_standardize_ops.py
+    }
     public = {name for name in dir(ops) if not name.startswith("_")
               and callable(getattr(ops, name))}
     assert public - checked == set(), "ops without a test"

@@ -29,6 +29,7 @@ from .cross_entropy import (
     categorical_crossentropy,
     sparse_categorical_crossentropy,
 )
+from .gather import repeat, take
 from .linalg import fused_dense, matmul
 from .logic import (
     all,
@@ -80,6 +81,7 @@ from .math import (
     where,
 )
 from .normalization import batch_normalization, fused_batch_normalization
+from .padding import pad
 from .pooling import average_pool, max_pool
 from .random import dropout
 from .ranking import in_top_k, top_k
@@ -95,3 +97,4 @@ from .reshaping import (
     stack,
     transpose,
 )
+from .standardization import layer_normalization

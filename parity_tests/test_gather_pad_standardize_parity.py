@@ -1,0 +1,68 @@
+"""ops.take, ops.repeat, ops.pad and ops.layer_normalization against Keras's own keras.ops
+on the TensorFlow backend: values, and gradients with respect to every float input."""
+
+import numpy as np
+import tensorflow as tf
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minikeras as mk
+from minikeras.testing import strategies as mst
+from parity_tests.harness import compare_functions
+
+keras_ops = tf.keras.ops
+
+
+@given(data=st.data())
+def test_take(data):
+    shape = data.draw(mst.shapes(max_dims=3, max_side=4))
+    axis = data.draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
+    size = int(np.prod(shape)) if axis is None else shape[axis]
+    indices = data.draw(mst.arrays(mst.shapes(min_dims=0, max_dims=2, max_side=4),
+                                   st.integers(-size, size - 1), "int32"))
+    compare_functions(lambda x, i: mk.ops.take(x, i, axis=axis),
+                      lambda x, i: keras_ops.take(x, i, axis=axis),
+                      [data.draw(mst.arrays(shape, dtype="float32")), indices], "reduction",
+                      f"ops.take(axis={axis})")
+
+
+@given(data=st.data())
+def test_repeat(data):
+    shape = data.draw(mst.shapes(max_dims=3, max_side=3))
+    axis = data.draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
+    size = int(np.prod(shape)) if axis is None else shape[axis]
+    repeats = data.draw(st.one_of(st.integers(0, 3), st.lists(st.integers(0, 3), min_size=size,
+                                                              max_size=size)))
+    compare_functions(lambda x: mk.ops.repeat(x, repeats, axis=axis),
+                      lambda x: keras_ops.repeat(x, repeats, axis=axis),
+                      [data.draw(mst.arrays(shape, dtype="float32"))], "reduction",
+                      f"ops.repeat({repeats}, axis={axis})")
+
+
+@given(data=st.data())
+def test_pad(data):
+    shape = data.draw(mst.shapes(max_dims=3, max_side=4))
+    mode = data.draw(st.sampled_from(["constant", "reflect", "symmetric"]))
+    largest = {"constant": 3, "reflect": min(shape) - 1, "symmetric": min(shape)}[mode]
+    widths = data.draw(st.lists(st.tuples(st.integers(0, largest), st.integers(0, largest)),
+                                min_size=len(shape), max_size=len(shape)))
+    value = data.draw(st.sampled_from([None, 1.5])) if mode == "constant" else None
+    compare_functions(lambda x: mk.ops.pad(x, widths, mode=mode, constant_values=value),
+                      lambda x: keras_ops.pad(x, widths, mode=mode, constant_values=value),
+                      [data.draw(mst.arrays(shape, dtype="float32"))], "reduction",
+                      f"ops.pad({widths}, {mode})")
+
+
+@given(data=st.data())
+def test_layer_normalization(data):
+    shape = data.draw(mst.shapes(min_dims=2, max_dims=3, min_side=2, max_side=5))
+    axis = data.draw(st.sampled_from([-1, [1], [1, 2]] if len(shape) == 3 else [-1, [1]]))
+    axes = sorted({a % len(shape) for a in ([axis] if isinstance(axis, int) else axis)})
+    x = data.draw(mst.arrays(shape, mst.moderate(-4, 4), dtype="float32"))
+    parameters = [data.draw(mst.arrays(tuple(shape[a] for a in axes), dtype="float32"))
+                  for _ in range(2)]
+    epsilon = data.draw(st.sampled_from([1e-3, 1e-5]))
+    compare_functions(
+        lambda t, g, b: mk.ops.layer_normalization(t, g, b, axis=axis, epsilon=epsilon),
+        lambda t, g, b: keras_ops.layer_normalization(t, g, b, axis=axis, epsilon=epsilon),
+        [x, *parameters], "normalization", f"ops.layer_normalization(axis={axis})")
