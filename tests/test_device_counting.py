@@ -188,3 +188,23 @@ def test_a_reduction_kernel_maps_folds_and_post_maps_along_an_axis():
     mean = cp.ReductionKernel("T x", "T y", "x", "a + b", "y = a / _in_ind.size()", "0",
                               "mean")
     assert cp.asnumpy(mean(_device(x)))[()] == 5.25
+
+
+# -- per training step ---------------------------------------------------------------
+
+
+def test_the_step_counter_counts_each_fit_step_from_batch_to_batch():
+    import minikeras as keras
+    from minikeras import backend
+    from minikeras.testing.device_work import StepCounter, most_per_step
+
+    backend.set_backend("cupy", module=strict_cupy)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    model.compile("sgd", "mse")
+    counter = StepCounter()
+    x, y = np.ones((20, 4), "float32"), np.zeros((20, 3), "float32")
+    model.fit(x, y, batch_size=5, epochs=1, verbose=0, callbacks=[counter])
+    assert len(counter.steps) == 4 and len(counter.steady_steps()) == 2
+    most = most_per_step(counter.steady_steps())
+    assert most["host_to_device"] >= 2  # each step copies the next batch's x and y
+    assert most["launches"] > 0 and most["host_reads"] == 0
