@@ -66,19 +66,9 @@ def pool_reference(x, pool, strides, padding, reduce):
 @st.composite
 def conv_cases(draw):
     """(x, kernel, strides, padding, dilation) with odd and even sizes, the window fitting."""
-    kernel_size = draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
-    dilated = draw(st.booleans())
-    dilation = draw(st.tuples(st.integers(1, 2), st.integers(1, 2))) if dilated else (1, 1)
-    strides = (1, 1) if dilated else draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
-    padding = draw(st.sampled_from(["valid", "same"]))
-    height, width = draw(st.integers(1, 7)), draw(st.integers(1, 7))
-    if padding == "valid":
-        assume(height >= (kernel_size[0] - 1) * dilation[0] + 1)
-        assume(width >= (kernel_size[1] - 1) * dilation[1] + 1)
-    batch, channels, filters = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(
-        st.integers(1, 3))
-    x = draw(mst.arrays((batch, height, width, channels)))
-    kernel = draw(mst.arrays((*kernel_size, channels, filters)))
+    x_shape, kernel_size, strides, padding, dilation = draw(mst.window_cases())
+    x = draw(mst.arrays(x_shape))
+    kernel = draw(mst.arrays((*kernel_size, x_shape[3], draw(st.integers(1, 3)))))
     return x, kernel, strides, padding, dilation
 
 

@@ -60,6 +60,12 @@ class Function:
             self.inputs = inputs
         return output
 
+    @property
+    def label(self):
+        """What the op computes, as a drawing of the graph names it (``plot_graph``): its class
+        name, unless it says more (a fused op lists the steps it runs)."""
+        return type(self).__name__
+
     def forward(self, *arrays):
         raise NotImplementedError
 

@@ -24,8 +24,9 @@ def trace_graph(tensor):
     """The graph that produced ``tensor``, as ``(nodes, edges)``.
 
     nodes: ``Node(id, label, kind)`` for every Tensor (label: its name if it
-        has one, and its shape), every Function (label: the op's class name)
-        and every number or array passed to an op. kind is "output" for
+        has one, and its shape), every Function (label: what it computes,
+        ``Function.label``, e.g. "MatMul" or "Conv2D + bias + ReLU") and
+        every number or array passed to an op. kind is "output" for
         ``tensor``, "parameter" for a leaf that gets a gradient, "input" for a
         leaf that does not, "tensor" for an intermediate result, "function"
         or "constant".
@@ -53,7 +54,7 @@ def trace_graph(tensor):
                 f"The graph through {function!r} was freed by backward(). Draw the graph "
                 "before calling backward(), or call backward(retain_graph=True)."
             )
-        edges.append((add(id(function), type(function).__name__, "function"), ids[id(output)]))
+        edges.append((add(id(function), function.label, "function"), ids[id(output)]))
         for position, value in enumerate(function.inputs):
             if isinstance(value, Tensor):
                 if id(value) not in ids:
@@ -71,7 +72,8 @@ def plot_graph(tensor, to_file="graph.png"):
     """Draws the computation graph behind ``tensor`` (e.g. a loss) to ``to_file``.
 
     Tensors are ovals labelled with their name and shape (weights green, the
-    output orange), Functions are blue boxes named after their op, and arrows
+    output orange), Functions are blue boxes saying what they compute (a fused
+    op its steps: "Conv2D + bias + ReLU"), and arrows
     follow the data from the inputs to ``tensor``. Uses graphviz's ``dot`` if
     it is installed, else matplotlib.
     """

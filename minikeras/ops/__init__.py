@@ -4,6 +4,12 @@ Each op is a Function subclass with ``forward`` and ``backward`` side by side
 (read ``math.py`` first, then ``activation.py``), plus a plain function that
 applies it: ``ops.exp(x)``, ``ops.matmul(a, b)``, ``ops.softmax(x, axis=-1)``.
 Ops take Tensors, arrays or numbers and return Tensors.
+
+The heavy ops (matrix products, convolution, pooling, batch normalization,
+ReLU) each come twice: a plain version here, the textbook forward and
+backward on one screen, and a fast twin in ``fast/`` computing the same
+(tested against the plain one), in cache-sized pieces on every core. The
+functions (``ops.conv``, ``ops.max_pool``...) and the layers run the fast one.
 """
 
 from .activation import (

@@ -1,66 +1,57 @@
-"""2-D max and average pooling, each a loop over the window's taps (never over pixels).
+"""2-D max and average pooling: a max or a mean over each window, with their backward passes.
 
-Every tap (a, b) of the window reads a strided slice of the input of the
-output's shape (see ``sliding_window``), so pooling is a running max or sum
-of kh*kw slices, and the backward pass adds each tap's share of the gradient
-back into its slice.
+The windows of the input are one view (``sliding_window.windows``); pooling
+reduces its two window axes, and the backward pass hands each window's
+gradient back to the pixels it read (col2im, ``sliding_window.add_windows_back``).
+
+``max_pool`` and ``average_pool`` (what the pooling layers call) run
+``fast.pooling``'s twins of these ops: the same mathematics, a few images
+at a time on every core.
 """
 
 from ..autograd.function import Function
 from ..backend import get_array_module
-from ..runtime import parallel
-from .sliding_window import Geometry, pair
+from .fast.pooling import FastAveragePool2D, FastMaxPool2D
+from .sliding_window import add_windows_back, padding_argument, paddings, pair, windows
 
 
 class MaxPool2D(Function):
-    """y[n, i, j, c] = max over the window's taps of x;  dL/dx = dL/dy at the max, 0 elsewhere.
+    """y[n, i, j, c] = max of x[n, ., ., c] over window (i, j);  dL/dx = dL/dy at each window's
+    max, 0 elsewhere (a pixel that is the max of several windows gets the sum).
 
     Where several taps of a window hold the max, the first in row-major order
     takes the whole gradient, as TensorFlow's MaxPoolGrad does. "same" padding
-    pads with -inf, so the padding never wins. Both passes go a few images at
-    a time (see ``parallel``), so the taps of a piece stay in cache.
+    pads with -inf, so the padding never wins.
     """
 
     def __init__(self, pool_size, strides, padding):
         self.pool_size, self.strides, self.padding = pool_size, strides, padding
 
     def forward(self, x):
-        xp = get_array_module(x)
-        self.geometry = Geometry(x.shape, self.pool_size, self.strides, (1, 1), self.padding)
+        self.pads = paddings(x.shape, self.pool_size, self.strides, (1, 1), self.padding)
+        padded = get_array_module(x).pad(x, self.pads, constant_values=float("-inf"))
+        x_windows = windows(padded, self.pool_size, self.strides, (1, 1))  # (N, OH, OW, KH, KW, C)
+        n, oh, ow, kh, kw, c = x_windows.shape
+        taps = x_windows.reshape(n, oh, ow, kh * kw, c)  # a copy
+        self.winner = taps.argmax(axis=3)  # (N, OH, OW, C): the first tap holding the max
         self.x_shape = x.shape
-        self.padded = self.geometry.pad(x, value=float("-inf"))  # (N, H+pads, W+pads, C)
-        self.y = _combine_taps(xp.maximum, self.geometry, self.padded)
-        return self.y
+        return taps.max(axis=3)  # (N, OH, OW, C)
 
     def backward(self, gy):
         xp = get_array_module(gy)
-        gx = self.geometry.padded_empty(self.x_shape, gy.dtype, xp)  # (N, H + pads, W + pads, C)
-        overlap = any(s < p for s, p in zip(self.strides, self.pool_size, strict=True))
-        # Windows side by side covering the whole input write every pixel below; otherwise
-        # each piece first zeroes its part of gx, on its core and in cache.
-        tiled = self.strides == self.pool_size and gx.shape[1:3] == (
-            self.geometry.out_height * self.strides[0], self.geometry.out_width * self.strides[1])
-        taps = list(self.geometry.taps())
-
-        def route(images):
-            if not tiled:
-                gx[images] = 0
-            for rows, cols, winner in _first_winners(taps, self.padded[images], self.y[images]):
-                if overlap:  # a pixel may be the max of several windows
-                    gx[images, rows, cols, :] += gy[images] * winner
-                else:  # each pixel is in one window at most: write, no need to add
-                    xp.multiply(gy[images], winner, out=gx[images, rows, cols, :])
-
-        parallel.for_each(route, _pieces(gx))
-        return self.geometry.crop(gx)
+        (kh, kw), (n, oh, ow, c) = self.pool_size, gy.shape
+        tap = xp.arange(kh * kw).reshape(-1, 1)  # (KH*KW, 1)
+        won = tap == self.winner[:, :, :, None]  # (N, OH, OW, KH*KW, C)
+        gwindows = (won * gy[:, :, :, None]).reshape(n, oh, ow, kh, kw, c)  # (N, OH, OW, KH, KW, C)
+        return add_windows_back(gwindows, self.x_shape, self.pads, self.strides, (1, 1))
 
 
 class AveragePool2D(Function):
-    """y[n, i, j, c] = sum over the window's taps of x / count;  dL/dx = sum of dL/dy / count
-    over the windows that read the pixel.
+    """y[n, i, j, c] = sum of x[n, ., ., c] over window (i, j) / count[i, j];
+    dL/dx = the sum of dL/dy / count over the windows that read the pixel.
 
-    count is the number of taps inside the image: with "same" padding the
-    windows at the border average fewer pixels, as TensorFlow's do.
+    count is the number of the window's pixels inside the image: with "same"
+    padding the windows at the border average fewer pixels, as TensorFlow's do.
     """
 
     def __init__(self, pool_size, strides, padding):
@@ -68,78 +59,19 @@ class AveragePool2D(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        self.geometry = Geometry(x.shape, self.pool_size, self.strides, (1, 1), self.padding)
-        self.x_shape = x.shape
-        self.counts = self._counts(x.dtype, xp)  # a number, or (1, OH, OW, 1) with padding
-        total = _combine_taps(xp.add, self.geometry, self.geometry.pad(x))  # (N, OH, OW, C)
-        total /= self.counts
-        return total
-
-    def _counts(self, dtype, xp):
-        if not self.geometry.padded:
-            return float(self.pool_size[0] * self.pool_size[1])
-        inside = self.geometry.pad(xp.ones((1, *self.x_shape[1:3], 1), dtype=dtype))
-        return _combine_taps(xp.add, self.geometry, inside)
+        self.pads = paddings(x.shape, self.pool_size, self.strides, (1, 1), self.padding)
+        inside = xp.pad(xp.ones((1, *x.shape[1:3], 1), x.dtype), self.pads)  # 0 on the padding
+        self.count = windows(inside, self.pool_size, self.strides, (1, 1)).sum(axis=(3, 4))
+        x_windows = windows(xp.pad(x, self.pads), self.pool_size, self.strides, (1, 1))
+        self.x_shape = x.shape  # count: (1, OH, OW, 1); x_windows: (N, OH, OW, KH, KW, C)
+        return x_windows.sum(axis=(3, 4)) / self.count  # (N, OH, OW, C)
 
     def backward(self, gy):
         xp = get_array_module(gy)
-        share = gy / self.counts  # (N, OH, OW, C)
-        gx = self.geometry.padded_empty(self.x_shape, gy.dtype, xp)
-
-        def spread(images):
-            gx[images] = 0
-            for _, _, rows, cols in self.geometry.taps():
-                gx[images, rows, cols, :] += share[images]
-
-        parallel.for_each(spread, _pieces(gx))
-        return self.geometry.crop(gx)
-
-
-def _first_winners(taps, padded, y):
-    """(rows, cols, winner) for each tap: ``winner`` (N, OH, OW, C) is True where the tap holds
-    its window's max y and no earlier tap does.
-
-    The last tap needs no comparison: it wins every window not yet claimed
-    (also one whose max is NaN, which no tap equals).
-    """
-    unclaimed = None  # windows whose max is not yet found
-    for index, (_, _, rows, cols) in enumerate(taps):
-        if unclaimed is not None and index == len(taps) - 1:
-            yield rows, cols, unclaimed
-            return
-        winner = padded[:, rows, cols, :] == y
-        if unclaimed is None:
-            unclaimed = ~winner
-        else:
-            winner &= unclaimed
-            unclaimed ^= winner
-        yield rows, cols, winner
-
-
-def _combine_taps(combine, geometry, padded):
-    """``combine`` (a ufunc: maximum, add) folded over the window's taps of the padded input:
-    (N, OH, OW, C). The first two taps go into the output in one pass."""
-    xp = get_array_module(padded)
-    out = xp.empty((padded.shape[0], geometry.out_height, geometry.out_width, padded.shape[3]),
-                   dtype=padded.dtype)
-
-    def fold(images):
-        first, *others = (padded[images, rows, cols, :] for _, _, rows, cols in geometry.taps())
-        if not others:
-            out[images] = first
-            return
-        combine(first, others[0], out=out[images])
-        for tap in others[1:]:
-            combine(out[images], tap, out=out[images])
-
-    parallel.for_each(fold, _pieces(padded))
-    return out
-
-
-def _pieces(images):
-    """Pieces of the batch for ``parallel``, sized by the images (N, H, W, C) they read."""
-    image_bytes = images.itemsize * images.shape[1] * images.shape[2] * images.shape[3]
-    return parallel.pieces(images.shape[0], 2 * image_bytes, get_array_module(images))
+        share = gy / self.count  # (N, OH, OW, C): what each pixel of a window receives
+        n, oh, ow, c = gy.shape
+        gwindows = xp.broadcast_to(share[:, :, :, None, None], (n, oh, ow, *self.pool_size, c))
+        return add_windows_back(gwindows, self.x_shape, self.pads, self.strides, (1, 1))
 
 
 def _pool_arguments(name, inputs, pool_size, strides, padding, data_format):
@@ -151,7 +83,7 @@ def _pool_arguments(name, inputs, pool_size, strides, padding, data_format):
                          f"received shape {tuple(inputs.shape)}.")
     pool_size = pair(pool_size, "pool_size")
     strides = pool_size if strides is None else pair(strides, "strides")
-    return pool_size, strides, padding.lower()
+    return pool_size, strides, padding_argument(padding)
 
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
@@ -161,7 +93,7 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
     padding: "valid" (windows inside the image) or "same" (ceil(size / stride) outputs).
     """
     arguments = _pool_arguments("max_pool", inputs, pool_size, strides, padding, data_format)
-    return MaxPool2D(*arguments)(inputs)
+    return FastMaxPool2D(*arguments)(inputs)
 
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
@@ -171,4 +103,4 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     the pixels inside the image.
     """
     arguments = _pool_arguments("average_pool", inputs, pool_size, strides, padding, data_format)
-    return AveragePool2D(*arguments)(inputs)
+    return FastAveragePool2D(*arguments)(inputs)

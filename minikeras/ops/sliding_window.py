@@ -4,11 +4,11 @@ Images are channels_last, ``(batch, height, width, channels)``. A window of
 ``(kh, kw)`` taps moves by ``strides``; ``dilation`` spreads its taps apart.
 Output pixel (i, j) reads input pixel (i*sh + a*dh, j*sw + b*dw) at tap (a, b).
 
+The plain ops see all windows at once: ``windows`` is a view of shape
+(N, OH, OW, KH, KW, C) and ``add_windows_back`` its way back for gradients.
 Seen from one tap (a, b), the pixels it reads for all outputs form a regular
-grid: rows a*dh, a*dh + sh, a*dh + 2sh, ... That grid is a plain strided slice
-of the input, so a loop over the kh*kw taps (never over pixels) does all the
-work: pooling takes the max or sum of the tap slices, and every backward pass
-adds each tap's gradient back into its slice.
+grid, a strided slice of the input: so ``add_windows_back``, and the fast ops'
+``Geometry.taps``, loop over the kh*kw taps, never over pixels.
 """
 
 from ..backend import get_array_module
@@ -23,26 +23,56 @@ def pair(value, name):
     return values
 
 
-def output_size_and_padding(size, window, stride, dilation, padding):
-    """(output size, padding before, padding after) along one spatial axis, as TensorFlow does.
-
-    "valid": no padding; the window must fit, so floor((size - span) / stride) + 1
-    outputs, where span = (window - 1) * dilation + 1 is the window's extent.
-    "same": ceil(size / stride) outputs, and just enough zeros to reach them,
-    split with the odd one at the end (TensorFlow's asymmetric split).
-    """
-    span = (window - 1) * dilation + 1
-    if padding == "valid":
-        return (size - span) // stride + 1, 0, 0
-    if padding != "same":
+def padding_argument(padding):
+    """``padding`` lower-cased, checked to be "valid" or "same"."""
+    checked = padding.lower() if isinstance(padding, str) else padding
+    if checked not in ("valid", "same"):
         raise ValueError(f"`padding` must be 'valid' or 'same'. Received: padding={padding!r}")
-    out = -(-size // stride)
+    return checked
+
+
+def output_size_and_padding(size, window, stride, dilation, padding):
+    """(outputs, zeros before, zeros after) along one axis, as TensorFlow: "valid" fits the window
+    in the image; "same" makes ceil(size / stride) outputs, the odd zero at the end."""
+    span = (window - 1) * dilation + 1  # the window's extent
+    out = (size - span) // stride + 1 if padding == "valid" else -(-size // stride)
     total = max((out - 1) * stride + span - size, 0)
     return out, total // 2, total - total // 2
 
 
+def paddings(x_shape, window, strides, dilation, padding):
+    """The zeros around x (N, H, W, C), as xp.pad takes them: (0, 0), (top, bottom), ..."""
+    rows, cols = (output_size_and_padding(x_shape[1 + axis], window[axis], strides[axis],
+                                          dilation[axis], padding)[1:] for axis in (0, 1))
+    return (0, 0), rows, cols, (0, 0)
+
+
+def windows(x, window, strides, dilation):
+    """The windows of x (N, H, W, C), padded already: a view (N, OH, OW, KH, KW, C) whose
+    [n, i, j, a, b, c] is x[n, i*sh + a*dh, j*sw + b*dw, c]. as_strided copies nothing."""
+    (n, h, w, c), (kh, kw), (sh, sw), (dh, dw) = x.shape, window, strides, dilation
+    oh, ow = (h - (kh - 1) * dh - 1) // sh + 1, (w - (kw - 1) * dw - 1) // sw + 1
+    step_n, step_h, step_w, step_c = x.strides  # bytes from one element to the next
+    steps = (step_n, step_h * sh, step_w * sw, step_h * dh, step_w * dw, step_c)
+    return get_array_module(x).lib.stride_tricks.as_strided(x, (n, oh, ow, kh, kw, c), steps)
+
+
+def add_windows_back(gwindows, x_shape, pads, strides, dilation):
+    """col2im: the windows' gradients (N, OH, OW, KH, KW, C) added into the pixels of x they
+    read, padded by ``pads``; a pixel in several windows gets the sum. Returns (N, H, W, C)."""
+    (_, (top, bottom), (left, right), _), (n, h, w, c) = pads, x_shape
+    gx = get_array_module(gwindows).zeros((n, top + h + bottom, left + w + right, c),
+                                          dtype=gwindows.dtype)  # (N, H + pads, W + pads, C)
+    taps = windows(gx, gwindows.shape[3:5], strides, dilation)  # a view of gx, as gwindows
+    for a in range(taps.shape[3]):
+        for b in range(taps.shape[4]):  # at one tap, no two windows read the same pixel
+            taps[:, :, :, a, b] += gwindows[:, :, :, a, b]
+    return gx[:, top:top + h, left:left + w]  # (N, H, W, C): the padding's gradients dropped
+
+
 class Geometry:
-    """Where a window goes over images of one shape: output size, padding, tap slices.
+    """Where a window goes over images of one shape, for the fast ops: output size, padding,
+    tap slices.
 
     input_shape: (batch, height, width, channels).
     window, strides, dilation: pairs of ints; padding: "valid" or "same".
@@ -96,16 +126,3 @@ class Geometry:
             for b in range(self.window[1]):
                 cols = slice(b * dw, b * dw + sw * (self.out_width - 1) + 1, sw)
                 yield a, b, rows, cols
-
-    def windows(self, x):
-        """The view (N, OH, OW, KH, KW, C) of padded x: element [n, i, j, a, b, c] is the
-        pixel tap (a, b) of output (i, j) reads. No copy: ``as_strided`` only
-        describes how to step through x's memory (a step along OH skips sh rows,
-        a step along KH skips dh rows)."""
-        xp = get_array_module(x)
-        n, _, _, c = x.shape
-        step_n, step_row, step_col, step_c = x.strides
-        (sh, sw), (dh, dw) = self.strides, self.dilation
-        shape = (n, self.out_height, self.out_width, *self.window, c)
-        steps = (step_n, step_row * sh, step_col * sw, step_row * dh, step_col * dw, step_c)
-        return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=steps)

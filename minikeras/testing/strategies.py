@@ -111,6 +111,24 @@ def distinct_rows(array, axis=-1, gap=1e-3):
     return array
 
 
+@st.composite
+def window_cases(draw, dilations=True, max_batch=2):
+    """(input shape, window, strides, padding, dilation) of a convolution or pooling over
+    images (batch, height, width, channels): odd and even sizes, the window fitting a
+    "valid" input, strides above 1 only without dilation (as TensorFlow allows)."""
+    window = draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
+    dilated = dilations and draw(st.booleans())
+    dilation = draw(st.tuples(st.integers(1, 2), st.integers(1, 2))) if dilated else (1, 1)
+    strides = (1, 1) if dilated else draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    height, width = draw(st.integers(1, 7)), draw(st.integers(1, 7))
+    if padding == "valid":
+        assume(height >= (window[0] - 1) * dilation[0] + 1)
+        assume(width >= (window[1] - 1) * dilation[1] + 1)
+    shape = (draw(st.integers(1, max_batch)), height, width, draw(st.integers(1, 3)))
+    return shape, window, strides, padding, dilation
+
+
 # -- wrong input, for the tests that every mistake gets a clear error -----------------
 
 WRONG_DTYPES = ("float32", "float64", "float16", "int32", "uint8", "bool", "complex64",
