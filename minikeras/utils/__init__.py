@@ -1,6 +1,7 @@
 """Utilities a Keras user expects under ``keras.utils``, and a few for learners."""
 
 from .batching import batches
+from .file_utils import get_file
 from .model_visualization import model_to_dot, plot_model
 from .numerical import normalize, to_categorical
 from .plotting import plot_history, plot_predictions
@@ -10,6 +11,7 @@ from .random import set_random_seed
 __all__ = [
     "Progbar",
     "batches",
+    "get_file",
     "model_to_dot",
     "normalize",
     "plot_history",
