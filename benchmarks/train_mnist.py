@@ -344,10 +344,7 @@ def _number(value, spec):
 def mnist_path():
     """mnist.npz, found the way minikeras.datasets.mnist finds it (MINIKERAS_DATA first)."""
     from minikeras.datasets import mnist
-    mnist.load_data()  # finds the file, or downloads and checks it
-    return next(path for path in [*mnist.search_paths(), os.path.join(mnist.cache_dir(),
-                                                                      "mnist.npz")]
-                if os.path.isfile(path))
+    return mnist.local_path()  # finds the file, or downloads and checks it
 
 
 def main(argv=None):

@@ -4,6 +4,8 @@ Users run these tests against their own installed TensorFlow; in CI
 `make test` installs the versions in constraints.txt.
 """
 
+import importlib
+
 import pytest
 
 try:
@@ -14,6 +16,8 @@ except ImportError as error:
         "Install it with `pip install -e '.[dev]'` (or run `make test`)."
     ) from error
 
+from minikeras.testing import dataset_files  # noqa: E402  (after the TensorFlow check)
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -23,3 +27,11 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and call.excinfo is not None:
         report.outcome = "failed"
         report.longrepr = f"parity tests must not skip: {call.excinfo.value}"
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """No test downloads anything (tests of downloads serve bytes from memory or file://);
+    Keras's get_file calls the urlretrieve it imported into its own module."""
+    keras_file_utils = importlib.import_module("keras.src.utils.file_utils")
+    dataset_files.refuse_downloads(monkeypatch, keras_file_utils)

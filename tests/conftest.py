@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from minikeras import backend
-from minikeras.testing import strict_cupy
+from minikeras.testing import dataset_files, strict_cupy
 
 
 def _real_cupy_with_gpu():
@@ -21,6 +21,12 @@ def _real_cupy_with_gpu():
 DEVICE_MODULES = [pytest.param(strict_cupy, id="strict_cupy")]
 if _real_cupy_with_gpu() is not None:
     DEVICE_MODULES.append(pytest.param(_real_cupy_with_gpu(), id="cupy"))
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """No test downloads anything (tests of downloads serve bytes from memory or file://)."""
+    dataset_files.refuse_downloads(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
