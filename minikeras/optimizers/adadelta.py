@@ -15,6 +15,8 @@ class Adadelta(Optimizer):
     Slots: ``accumulated_grad`` and ``accumulated_delta_var`` per weight (interleaved).
     """
 
+    _non_negative_slots = ("_accumulated_grads", "_accumulated_delta_vars")
+
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
                  ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,

@@ -13,6 +13,8 @@ class Adagrad(Optimizer):
     Slots: ``accumulator`` per weight.
     """
 
+    _non_negative_slots = ("_accumulators",)
+
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,

@@ -23,6 +23,8 @@ class Adam(Optimizer):
     ``velocity_hat`` per weight with amsgrad.
     """
 
+    _non_negative_slots = ("_velocities", "_velocity_hats")
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,

@@ -15,6 +15,8 @@ class Adamax(Optimizer):
     Slots: ``momentum`` and ``norm`` per weight (interleaved).
     """
 
+    _non_negative_slots = ("_u",)
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,

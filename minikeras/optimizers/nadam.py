@@ -20,6 +20,8 @@ class Nadam(Optimizer):
     scalar ``u_product``.
     """
 
+    _non_negative_slots = ("_velocities", "_u_product")
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,

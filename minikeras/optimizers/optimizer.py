@@ -223,6 +223,33 @@ class Optimizer:
         for variable, weight in zip(self._variables, weights, strict=True):
             variable.assign(weight)
 
+    # The attributes holding slots (a Variable or a list of them) that no update can make
+    # negative: sums or averages of squares, of magnitudes, products of positive factors.
+    _non_negative_slots = ()
+
+    def check_state_value(self, variable, value):
+        """Raises ValueError naming ``variable`` (one of ``variables``) if ``value`` (a NumPy
+        array, from a file) is a state no training can reach: a negative ``iterations``, or
+        a negative entry in a slot that cannot be negative (a second moment...). Loading
+        calls it before it assigns anything, so such a file changes nothing."""
+        if variable is self._iterations:
+            what = "a number of iterations"
+        elif any(variable is slot for slot in self._non_negative_variables()):
+            what = "a sum or average of squares or magnitudes"
+        else:
+            return
+        if np.any(value < 0):
+            raise ValueError(
+                f"Optimizer variable {variable.path!r} holds {value.min()}, but it is {what} and "
+                "cannot be negative: the file is damaged or was not written by training.")
+
+    def _non_negative_variables(self):
+        found = []
+        for attribute in self._non_negative_slots:
+            slots = getattr(self, attribute, [])
+            found.extend(slots if isinstance(slots, list) else [slots])
+        return found
+
     def save_own_variables(self, store):
         """Writes the variables to ``store`` under "0", "1", ... (the .keras layout)."""
         for i, variable in enumerate(self._variables):

@@ -19,16 +19,19 @@ the target at the end (``utils.file_utils.atomic_write``), so a crash mid-save
 leaves the old file.
 
 Loading reads JSON and numeric arrays only: no pickle, no code, no import of a
-module a file names. A file is untrusted input, so loading never allocates
-more than the file can justify: zip members' declared sizes are checked
-before they are read (and their CRCs when they are), the model the config
-describes may not hold more weights than the weights file could store
-(``backend.allocation_budget``), and each stored array's shape is checked
-against its variable before it is read. A damaged or malicious file is a
+module a file names. A file is untrusted input (``untrusted.py``), so loading
+never allocates more than the file can justify and never reads another file:
+zip members' declared sizes and compression ratios are checked before they
+are read (and their CRCs when they are), every link and dataset of the HDF5
+file is checked before any array is read (hard links and real numbers stored
+in the file itself only), the model the config describes may not hold more
+weights than the weights file could store (``backend.allocation_budget``),
+and each stored array's shape is checked against its variable before it is
+read. Optimizer state that no training can produce is refused, non-finite
+weights are loaded with a warning. A damaged or malicious file is a
 ValueError, whatever breaks inside (zip, JSON, HDF5, a config of the wrong types).
 """
 
-import contextlib
 import datetime
 import io
 import json
@@ -43,14 +46,18 @@ from .. import backend
 from ..layers.layer import Layer, to_snake_case
 from ..utils.file_utils import atomic_write
 from .serialization import deserialize_keras_object, serialize_keras_object
+from .untrusted import (
+    MAX_CONFIG_BYTES,
+    file_errors_as_value_errors,
+    open_hdf5,
+    read_zip_member,
+)
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
 WEIGHTS_FILENAME = "model.weights.h5"
 KERAS_FORMAT_VERSION = "3.15.1"  # the Keras release whose file layout this follows
 
-MAX_CONFIG_BYTES = 64 * 2**20  # a config.json larger than this is refused unread
-MAX_COMPRESSION_RATIO = 64  # a member may unpack to at most this many times the archive's size
 WEIGHTS_BUDGET_FACTOR = 8  # variables (weights and optimizer slots) per byte of weights file
 BUDGET_SLACK_BYTES = 64 * 2**20  # plus this, for metrics, scratch and dry runs
 
@@ -107,7 +114,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                          f"Received: filepath={filepath}")
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No file found at {filepath}.")
-    with open(filepath, "rb") as file, _file_errors_as_value_errors(filepath):
+    with open(filepath, "rb") as file, file_errors_as_value_errors(filepath):
         if not zipfile.is_zipfile(file):
             raise ValueError(f"{filepath} is not a .keras file (a zip archive).")
         with zipfile.ZipFile(file, "r") as archive:
@@ -116,7 +123,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 raise ValueError(f"{filepath} is not a valid .keras file: it must hold "
                                  f"{CONFIG_FILENAME} and {WEIGHTS_FILENAME}, found {names}.")
             config = _read_json(archive, filepath)
-            weights = _read_member(archive, WEIGHTS_FILENAME, filepath, _member_limit(filepath))
+            weights = read_zip_member(archive, WEIGHTS_FILENAME, filepath)
         if not isinstance(config, dict):
             raise ValueError(f"{filepath}: {CONFIG_FILENAME} must hold a JSON object (the "
                              f"model's config), found {type(config).__name__}.")
@@ -127,46 +134,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             model = deserialize_keras_object(config, custom_objects=custom_objects)
         if not isinstance(model, Layer) or not hasattr(model, "compile"):
             raise ValueError(f"{filepath}: the config describes {model!r}, not a model.")
-        with h5py.File(io.BytesIO(weights), "r") as store:
+        with open_hdf5(io.BytesIO(weights), filepath) as store:
             load_state(model, store)
     return model
 
 
-@contextlib.contextmanager
-def _file_errors_as_value_errors(filepath):
-    """Whatever a damaged file breaks (zip, JSON, HDF5, a config of the wrong types) is a
-    ValueError naming the file; ValueErrors pass as they are, and MemoryError is never
-    hidden (the size checks must prevent it)."""
-    try:
-        yield
-    except (ValueError, MemoryError):
-        raise
-    except Exception as error:
-        raise ValueError(f"Could not load {filepath}: the file is damaged or is not a Keras "
-                         f"file ({type(error).__name__}: {error}).") from error
-
-
-def _member_limit(filepath):
-    """The most bytes a member of the archive may unpack to: a bound on compression."""
-    return MAX_COMPRESSION_RATIO * os.path.getsize(filepath)
-
-
-def _read_member(archive, name, filepath, limit):
-    """The bytes of a zip member (at most ``limit``), its declared size checked before
-    reading and its CRC on reading."""
-    info = archive.getinfo(name)
-    if info.file_size > limit:
-        raise ValueError(f"{filepath}: {name} declares {info.file_size:,} bytes, more than "
-                         f"the {limit:,} allowed for this file.")
-    with archive.open(info) as member:
-        data = member.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"{filepath}: {name} holds more than the {limit:,} bytes allowed.")
-    return data
-
-
 def _read_json(archive, filepath):
-    text = _read_member(archive, CONFIG_FILENAME, filepath, MAX_CONFIG_BYTES)
+    text = read_zip_member(archive, CONFIG_FILENAME, filepath, MAX_CONFIG_BYTES)
     try:
         return json.loads(text)
     except RecursionError:
@@ -200,13 +174,12 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
                          f"`.weights.h5`. Received: filepath={filepath}")
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No file found at {filepath}.")
-    with open(filepath, "rb") as file, _file_errors_as_value_errors(filepath):
+    with open(filepath, "rb") as file, file_errors_as_value_errors(filepath):
         weights = file
         if filepath.endswith(".keras"):
             with zipfile.ZipFile(file, "r") as archive:
-                weights = io.BytesIO(_read_member(archive, WEIGHTS_FILENAME, filepath,
-                                                  _member_limit(filepath)))
-        with h5py.File(weights, "r") as store:
+                weights = io.BytesIO(read_zip_member(archive, WEIGHTS_FILENAME, filepath))
+        with open_hdf5(weights, filepath) as store:
             load_state(model, store, skip_mismatch)
 
 
@@ -235,7 +208,9 @@ def load_state(root, store, skip_mismatch=False):
 
     A layer whose variables do not match the file (count or shapes) is an
     error (or skipped with ``skip_mismatch``); an optimizer that does not match
-    is skipped with a warning, as Keras does.
+    is skipped with a warning, as Keras does. Optimizer state no training can
+    reach (a negative ``iterations``...) is a ValueError; non-finite values
+    load, with a warning.
     """
     assignments, errors = [], []
     for path, obj in walk(root):
@@ -243,7 +218,8 @@ def load_state(root, store, skip_mismatch=False):
         values = _stored_values(store, path)
         problem = _mismatch(obj, variables, values)
         if problem is None:
-            assignments.extend(zip(variables, values, strict=True))
+            assignments.extend((obj, variable, value)
+                               for variable, value in zip(variables, values, strict=True))
         elif _is_optimizer(obj):
             warnings.warn(f"Skipping variable loading for optimizer '{obj.name}': {problem}",
                           stacklevel=3)
@@ -255,9 +231,26 @@ def load_state(root, store, skip_mismatch=False):
                          "changed:\n" + "\n".join(errors))
     if errors:
         warnings.warn("Skipped mismatching objects:\n" + "\n".join(errors), stacklevel=3)
-    values = [np.asarray(dataset) for _, dataset in assignments]  # every read before any write
-    for (variable, _), value in zip(assignments, values, strict=True):
+    values = [np.asarray(dataset) for *_, dataset in assignments]  # every read before any write
+    _check_values(assignments, values)
+    for (_, variable, _), value in zip(assignments, values, strict=True):
         variable.assign(value)
+
+
+def _check_values(assignments, values):
+    """Refuses optimizer state that no training can reach (ValueError naming the variable)
+    and warns about non-finite values, before anything is assigned."""
+    non_finite = []
+    for (obj, variable, _), value in zip(assignments, values, strict=True):
+        if _is_optimizer(obj):
+            obj.check_state_value(variable, value)
+        count = value.size - np.count_nonzero(np.isfinite(value))
+        if count:
+            non_finite.append(f"{variable.path!r} ({count} of {value.size})")
+    if non_finite:
+        warnings.warn("The file holds non-finite values (NaN or Inf) in " +
+                      ", ".join(non_finite) + "; they are loaded as they are, and a model "
+                      "computing with them outputs NaN.", RuntimeWarning, stacklevel=4)
 
 
 def _stored_values(store, path):
