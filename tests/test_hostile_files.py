@@ -7,9 +7,12 @@ ValueError that changes nothing: every weight and optimizer variable keeps
 its bytes.
 """
 
+import contextlib
 import io
 import os
+import tracemalloc
 import warnings
+import zipfile
 
 import h5py
 import numpy as np
@@ -210,3 +213,52 @@ def test_the_checks_accept_what_minikeras_writes_without_a_warning(model, tmp_pa
         warnings.simplefilter("error")
         keras.models.load_model(tmp_path / "model.keras")
         model.load_weights(tmp_path / "model.weights.h5")
+
+
+# -- 4. memory bombs -----------------------------------------------------------------
+
+
+def rezipped(members, compression, extra=None):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression, compresslevel=9) as out:
+        for name, data in {**members, **(extra or {})}.items():
+            out.writestr(name, data)
+    return buffer.getvalue()
+
+
+def peak_bytes(function):
+    """The most memory Python and NumPy held at once while ``function`` ran, above the start."""
+    tracemalloc.start()
+    try:
+        with contextlib.suppress(ValueError):
+            function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_config_bomb_is_refused_before_it_is_unpacked(model, tmp_path):
+    model.save(tmp_path / "valid.keras")
+    members = members_of((tmp_path / "valid.keras").read_bytes())
+    bomb = '{"class_name": "Sequential", "config": {"layers": [' + "[]," * (3 * 2**20) + "[]]}}"
+    path = tmp_path / "bomb.keras"
+    path.write_bytes(rezipped({**members, "config.json": bomb}, zipfile.ZIP_BZIP2))
+    assert path.stat().st_size < 50_000
+    with pytest.raises(ValueError, match=r"config.json declares 9,437,\d+ bytes, more than"):
+        keras.models.load_model(path)
+    assert peak_bytes(lambda: keras.models.load_model(path)) < 2**20
+
+
+def test_a_padding_member_does_not_raise_what_the_weights_may_unpack_to(tmp_path):
+    model = keras.Sequential([keras.Input(shape=(1024,)), keras.layers.Dense(
+        1024, kernel_initializer="zeros")])
+    model.save(tmp_path / "valid.keras")
+    members = members_of((tmp_path / "valid.keras").read_bytes())
+    padding = {"padding.bin": np.random.default_rng(0).bytes(2**22)}  # incompressible
+    path = tmp_path / "padded.keras"
+    path.write_bytes(rezipped(members, zipfile.ZIP_DEFLATED, padding))
+    with pytest.raises(ValueError, match=r"model.weights.h5 declares 4,\d+,\d+ bytes, more than "
+                                         r"the \d+,\d+ allowed for it \(\d+,\d+ bytes in the"):
+        keras.models.load_model(path)
+    path.write_bytes(rezipped(members, zipfile.ZIP_STORED, padding))
+    assert not keras.models.load_model(path).layers[0].kernel.numpy().any()
