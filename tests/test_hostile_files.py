@@ -262,3 +262,32 @@ def test_a_padding_member_does_not_raise_what_the_weights_may_unpack_to(tmp_path
         keras.models.load_model(path)
     path.write_bytes(rezipped(members, zipfile.ZIP_STORED, padding))
     assert not keras.models.load_model(path).layers[0].kernel.numpy().any()
+
+
+# -- 5. a functional config listing its layers in reverse order ------------------------
+
+
+class CountingDict(dict):
+    """A recorded layer call that counts how often it is read."""
+
+    reads = 0
+
+    def get(self, *args):
+        CountingDict.reads += 1
+        return super().get(*args)
+
+
+@pytest.mark.parametrize("depth", [100, 400])
+def test_replaying_a_functional_config_reads_each_call_a_bounded_number_of_times(depth):
+    x = inputs = keras.Input(shape=(2,))
+    for _ in range(depth):
+        x = keras.layers.Dense(2)(x)
+    y = keras.layers.Add()([x, keras.layers.Dense(2)(inputs)])
+    config = keras.Model(inputs, y).get_config()
+    config["layers"] = config["layers"][::-1]
+    for layer in config["layers"]:
+        layer["inbound_nodes"] = [CountingDict(node) for node in layer["inbound_nodes"]]
+    CountingDict.reads = 0
+    model = keras.Model.from_config(config)
+    assert len(model.layers) == depth + 3
+    assert CountingDict.reads <= 8 * (depth + 2)  # each call read a few times, not once a pass

@@ -83,19 +83,21 @@ class Layer:
 
     def __setattr__(self, name, value):
         if isinstance(value, Layer) and name != "_layers":
-            self._track_layer(value)
+            self._track_layers([value])
         elif isinstance(value, (list, tuple)) and value and all(
                 isinstance(v, Layer) for v in value):
-            for layer in value:
-                self._track_layer(layer)
+            self._track_layers(value)
         elif isinstance(value, Variable):
             self._track_variable(value)
         object.__setattr__(self, name, value)
 
-    def _track_layer(self, layer):
-        layers = self.__dict__.setdefault("_layers", [])
-        if not any(layer is known for known in layers):
-            layers.append(layer)
+    def _track_layers(self, layers):
+        tracked = self.__dict__.setdefault("_layers", [])
+        known = {id(layer) for layer in tracked}
+        for layer in layers:
+            if id(layer) not in known:
+                known.add(id(layer))
+                tracked.append(layer)
 
     def _track_variable(self, variable):
         own = self._trainable_variables + self._non_trainable_variables

@@ -6,6 +6,8 @@ index, tensor index]``: the layout Keras writes, so the same JSON rebuilds
 the model in minikeras and in Keras.
 """
 
+import collections
+
 from ..layers.keras_tensor import KerasTensor
 from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from ..utils import tree
@@ -72,24 +74,15 @@ def functional_from_config(cls, config, custom_objects=None):
     """A functional model of class ``cls`` from Keras's functional config.
 
     Layers are created first; their calls are then replayed on the tensors
-    they received, in passes, until every call's inputs exist.
+    they received (see ``_replay_calls``).
     """
     created = {}
-    pending = {}
+    calls = {}
     for layer_data in config["layers"]:
         layer = deserialize_keras_object(layer_data, custom_objects=custom_objects)
         created[layer_data["name"]] = layer
-        pending[layer_data["name"]] = list(layer_data.get("inbound_nodes", []))
-    while any(pending.values()):
-        progress = False
-        for name, nodes in pending.items():
-            while nodes and _replay(created[name], nodes[0], created):
-                nodes.pop(0)
-                progress = True
-        if not progress:
-            stuck = [name for name, nodes in pending.items() if nodes]
-            raise ValueError(f"Invalid functional model config: the calls of layers {stuck} "
-                             "cannot be connected to the model's inputs.")
+        calls[layer_data["name"]] = collections.deque(layer_data.get("inbound_nodes", []))
+    _replay_calls(calls, created)
 
     def tensor(history):
         name, node_index, tensor_index = history
@@ -108,10 +101,50 @@ def functional_from_config(cls, config, custom_objects=None):
                trainable=config.get("trainable", True), **extra)
 
 
-def _replay(layer, node_data, created):
-    """Calls ``layer`` on the tensors ``node_data`` names; False if they do not exist yet."""
-    missing = []
+def _replay_calls(calls, created):
+    """Calls each layer on the tensors its recorded calls received, in an order where every
+    tensor exists before it is used, whatever the order of the layers in the config.
 
+    calls: {layer name: deque of its recorded calls, in order}; emptied.
+    created: {layer name: layer}.
+
+    A queue holds the layers whose next call may be ready. A layer whose next
+    call needs a tensor that a call of layer ``other`` has yet to make waits on
+    ``other`` and goes back in the queue when ``other`` is called: each call
+    is tried again only after a call it may need has been made, so the work
+    grows with the number of calls, not with its square.
+    """
+    queue = collections.deque(name for name, pending in calls.items() if pending)
+    waiting = collections.defaultdict(list)  # layer name -> layers waiting for its next call
+    while queue:
+        name = queue.popleft()
+        try:
+            args, kwargs = _call_arguments(calls[name][0], created)
+        except _NotMadeYet as missing:
+            waiting[missing.layer_name].append(name)
+            continue
+        created[name](*args, **kwargs)
+        calls[name].popleft()
+        if calls[name]:
+            queue.append(name)
+        queue.extend(waiting.pop(name, ()))
+    stuck = [name for name, pending in calls.items() if pending]
+    if stuck:
+        raise ValueError(f"Invalid functional model config: the calls of layers {stuck} "
+                         "cannot be connected to the model's inputs.")
+
+
+class _NotMadeYet(Exception):
+    """A recorded call needs a tensor that a call of layer ``layer_name`` has yet to make."""
+
+    def __init__(self, layer_name):
+        super().__init__(layer_name)
+        self.layer_name = layer_name
+
+
+def _call_arguments(node_data, created):
+    """The (args, kwargs) of a recorded call, with the tensors made by the calls replayed
+    so far; raises _NotMadeYet if one of them is not made yet."""
     def revive(value):
         if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
             name, node_index, tensor_index = value["config"]["keras_history"]
@@ -119,8 +152,7 @@ def _replay(layer, node_data, created):
             if source is None:
                 raise ValueError(f"Invalid functional model config: unknown layer {name!r}.")
             if node_index >= len(source._inbound_nodes):
-                missing.append(name)
-                return None
+                raise _NotMadeYet(name)
             return source._inbound_nodes[node_index].outputs[tensor_index]
         if isinstance(value, dict):
             return {k: revive(v) for k, v in value.items()}
@@ -132,11 +164,8 @@ def _replay(layer, node_data, created):
         node_data = {"args": [_legacy_inputs(node_data)], "kwargs": {}}
     args = revive(node_data.get("args", []))
     kwargs = revive(node_data.get("kwargs", {}))
-    if missing:
-        return False
     kwargs.pop("mask", None)
-    layer(*args, **kwargs)
-    return True
+    return args, kwargs
 
 
 def _legacy_inputs(node_data):

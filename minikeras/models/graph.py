@@ -13,6 +13,8 @@ from its outputs to its inputs, once, when it is created:
   in a saved file, so files move between minikeras and Keras.
 """
 
+import collections
+
 from ..layers.input_layer import InputLayer
 from ..layers.keras_tensor import KerasTensor
 from ..utils import tree
@@ -137,10 +139,10 @@ def _check_connected(inputs, nodes):
 
 
 def _check_unique_names(layers):
-    names = [layer.name for layer in layers]
-    for name in names:
-        if names.count(name) > 1:
+    counts = collections.Counter(layer.name for layer in layers)
+    for name, count in counts.items():
+        if count > 1:
             raise ValueError(
-                f'The name "{name}" is used {names.count(name)} times in the model. '
+                f'The name "{name}" is used {count} times in the model. '
                 "All layer names should be unique."
             )
