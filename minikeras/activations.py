@@ -7,7 +7,7 @@ turn it into its name and back.
 
 from . import ops
 from .registry import Registry
-from .saving import object_registration
+from .serialization import object_registration
 
 _REGISTRY = Registry("activation")
 register = _REGISTRY.register

@@ -20,9 +20,10 @@ import math
 import warnings
 
 from . import backend, ops
-from .layers.layer import _dtype_name, to_snake_case, unique_name
+from .layers.layer import _dtype_name
 from .ops.cross_entropy import check_one_hot_shape
 from .registry import Registry
+from .utils.naming import to_snake_case, unique_name
 
 __all__ = [
     "BCE", "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",

@@ -1,5 +1,6 @@
 """Layers with Keras's names, arguments and defaults: one layer per file."""
 
+from .. import serialization as _serialization
 from .activation import Activation
 from .add import Add, add
 from .average import Average, average
@@ -30,18 +31,14 @@ Convolution2D = Conv2D
 
 def serialize(layer):
     """Keras's config dict of ``layer`` ({"module", "class_name", "config", ...})."""
-    from ..saving.serialization import serialize_keras_object
-
-    return serialize_keras_object(layer)
+    return _serialization.serialize_keras_object(layer)
 
 
 def deserialize(config, custom_objects=None):
     """The layer a config dict describes (the module defaults to "keras.layers")."""
-    from ..saving.serialization import deserialize_keras_object
-
     if isinstance(config, dict) and "module" not in config:
         config = {**config, "module": "keras.layers"}
-    layer = deserialize_keras_object(config, custom_objects=custom_objects)
+    layer = _serialization.deserialize_keras_object(config, custom_objects=custom_objects)
     if not isinstance(layer, Layer):
         raise ValueError(f"The config does not describe a layer: it makes {layer!r}.")
     return layer

@@ -9,13 +9,13 @@ the call for the functional API instead of computing.
 
 import contextlib
 import inspect
-import re
 
 import numpy as np
 
 from .. import backend, initializers, regularizers
 from ..autograd import Tensor, no_grad
 from ..utils import tree
+from ..utils.naming import to_snake_case, unique_name
 from ..variables import Variable
 from .input_spec import InputSpec
 from .keras_tensor import KerasTensor, Node
@@ -26,18 +26,6 @@ class _CallContext:
 
     active = False
     training = None
-
-
-def to_snake_case(name):
-    """Keras's layer names: "BatchNormalization" -> "batch_normalization", "Conv2D" -> "conv2d"."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def unique_name(prefix):
-    """``prefix`` the first time, then ``prefix_1``, ``prefix_2``, ... (reset by clear_session)."""
-    uid = backend.get_uid(prefix)
-    return prefix if uid == 1 else f"{prefix}_{uid - 1}"
 
 
 class Layer:
@@ -372,6 +360,19 @@ class Layer:
     def from_config(cls, config):
         """A new layer from ``get_config()``'s output."""
         return cls(**config)
+
+    def get_build_config(self):
+        """``{"input_shape": ...}``, the shape the layer was built for, saved with its config
+        (None while it is unknown)."""
+        if not self.built or self._build_input_shape is None:
+            return None
+        return {"input_shape": self._build_input_shape}
+
+    def build_from_config(self, config):
+        """Builds the weights for ``get_build_config()``'s output, as loading a file does."""
+        shape = (config or {}).get("input_shape")
+        if shape is not None:
+            self._maybe_build(tree.map_shapes(tuple, shape))  # JSON's lists back to tuples
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

@@ -8,7 +8,6 @@ MeanMetricWrapper, behind most metrics). ``get``, ``serialize`` and
 
 import inspect
 
-from ..layers.layer import to_snake_case
 from ..losses import (
     KLD,
     MAE,
@@ -40,6 +39,7 @@ from ..losses import (
     squared_hinge,
 )
 from ..registry import Registry
+from ..utils.naming import to_snake_case
 from .accuracy_metrics import (
     Accuracy,
     BinaryAccuracy,

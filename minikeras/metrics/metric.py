@@ -11,8 +11,9 @@ import functools
 
 from .. import backend, losses, ops
 from ..autograd import Tensor, no_grad
-from ..layers.layer import _dtype_name, to_snake_case, unique_name
+from ..layers.layer import _dtype_name
 from ..registry import Registry
+from ..utils.naming import to_snake_case, unique_name
 from ..variables import Variable
 
 # The functions metrics wrap (binary_accuracy, ...), by name, for configs;

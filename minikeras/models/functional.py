@@ -9,7 +9,7 @@ the model in minikeras and in Keras.
 import collections
 
 from ..layers.keras_tensor import KerasTensor
-from ..saving.serialization import deserialize_keras_object, serialize_keras_object
+from ..serialization import deserialize_keras_object, serialize_keras_object
 from ..utils import tree
 from .model import Model
 
@@ -20,6 +20,8 @@ class Functional(Model):
     inputs, outputs: KerasTensors (one, a list or a dict of each).
     name: the model's name ("functional", "functional_1", ... by default).
     """
+
+    keras_location = ("keras.src.models.functional", "Functional")  # (module, name) in files
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(inputs=inputs, outputs=outputs, name=name, trainable=trainable,

@@ -3,7 +3,7 @@
 from ..layers.input_layer import InputLayer
 from ..layers.keras_tensor import KerasTensor
 from ..layers.layer import Layer
-from ..saving.serialization import deserialize_keras_object, serialize_keras_object
+from ..serialization import deserialize_keras_object, serialize_keras_object
 from .graph import Graph
 from .model import Model
 

@@ -26,7 +26,7 @@ from ..autograd import Tensor, no_grad
 from ..callbacks import CallbackList, TerminateOnNaN
 from ..ops.cross_entropy import labels_checked
 from ..runtime import parallel
-from ..saving.serialization import deserialize_keras_object, serialize_keras_object
+from ..serialization import deserialize_keras_object, serialize_keras_object
 from ..utils import tree
 from . import data_adapters, data_checks
 from .compile_utils import (

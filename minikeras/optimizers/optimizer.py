@@ -33,8 +33,8 @@ import numpy as np
 
 from .. import backend, initializers
 from ..autograd import Tensor, no_grad
-from ..layers.layer import to_snake_case, unique_name
 from ..runtime.denormals import flushing_denormals
+from ..utils.naming import to_snake_case, unique_name
 from ..variables import Variable
 from . import schedules
 

@@ -7,16 +7,17 @@ classes and functions are found through ``custom_objects`` or
 ``@register_keras_serializable()``; loading never runs code from a file.
 """
 
-from .object_registration import (
+from ..serialization import (
     CustomObjectScope,
     custom_object_scope,
+    deserialize_keras_object,
     get_custom_objects,
     get_registered_name,
     get_registered_object,
     register_keras_serializable,
+    serialize_keras_object,
 )
 from .saving_lib import load_model, load_weights, save_model, save_weights
-from .serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = [
     "CustomObjectScope",

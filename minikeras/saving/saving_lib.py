@@ -43,9 +43,10 @@ import h5py
 import numpy as np
 
 from .. import backend
-from ..layers.layer import Layer, to_snake_case
+from ..layers.layer import Layer
+from ..serialization import deserialize_keras_object, serialize_keras_object
 from ..utils.file_utils import atomic_write
-from .serialization import deserialize_keras_object, serialize_keras_object
+from ..utils.naming import to_snake_case
 from .untrusted import (
     MAX_CONFIG_BYTES,
     file_errors_as_value_errors,

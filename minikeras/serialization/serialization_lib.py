@@ -16,12 +16,12 @@ file (a serialized lambda) is never run: an unknown name is a ValueError.
 
 import difflib
 import importlib
+import inspect
 import types
 import warnings
 
 import numpy as np
 
-from ..layers.layer import Layer
 from . import object_registration
 
 # minikeras packages whose public classes and functions Keras has under "keras.<name>".
@@ -92,35 +92,23 @@ def _serialize_instance(obj):
     module, registered_name = _class_location(cls)
     result = {"module": module, "class_name": cls.__name__,
               "config": serialize_keras_object(config), "registered_name": registered_name}
-    if isinstance(obj, Layer):
-        build_config = _build_config(obj)
-        if build_config is not None:
-            result["build_config"] = serialize_keras_object(build_config)
-        compile_config = obj.get_compile_config() if hasattr(obj, "get_compile_config") else None
-        if compile_config:
-            result["compile_config"] = compile_config
+    build_config = obj.get_build_config() if hasattr(obj, "get_build_config") else None
+    if build_config is not None:  # a layer: the input shape it was built for
+        result["build_config"] = serialize_keras_object(build_config)
+    compile_config = obj.get_compile_config() if hasattr(obj, "get_compile_config") else None
+    if compile_config:  # a model: its compile() arguments
+        result["compile_config"] = compile_config
     return result
 
 
 def _class_location(cls):
     """(module, registered_name) as Keras writes them for ``cls``."""
-    from ..models.functional import Functional  # models import this module: no cycle here
-
-    if cls is Functional:
-        return "keras.src.models.functional", "Functional"
+    if "keras_location" in vars(cls):  # a class Keras keeps outside its public modules
+        return cls.keras_location
     public = _public_module(cls)
     if public is not None:
         return public, None
     return cls.__module__, object_registration.get_registered_name(cls)
-
-
-def _build_config(layer):
-    """``{"input_shape": ...}``: the shape a layer was built for, when it is known."""
-    if hasattr(layer, "get_build_config"):
-        return layer.get_build_config()
-    if not layer.built or layer._build_input_shape is None:
-        return None
-    return {"input_shape": layer._build_input_shape}
 
 
 def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
@@ -161,7 +149,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         instance = _from_config(cls, inner, custom_objects)
         build_config = config.get("build_config")
         if build_config and not getattr(instance, "built", True):
-            _build_from_config(instance, build_config)
+            instance.build_from_config(build_config)
         compile_config = config.get("compile_config")
         if compile_config and hasattr(instance, "compile_from_config"):
             instance.compile_from_config(compile_config)
@@ -169,22 +157,10 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
 
 
 def _from_config(cls, inner, custom_objects):
-    from ..models.model import Model
-
-    if isinstance(cls, type) and issubclass(cls, Model):
+    """``cls.from_config(inner)``, handing on ``custom_objects`` where it takes them (models)."""
+    if "custom_objects" in inspect.signature(cls.from_config).parameters:
         return cls.from_config(dict(inner), custom_objects=custom_objects)
     return cls.from_config(dict(inner))
-
-
-def _build_from_config(instance, build_config):
-    if hasattr(instance, "build_from_config"):
-        instance.build_from_config(build_config)
-        return
-    shape = build_config.get("input_shape")
-    if shape is not None:
-        from ..models.model import _shape_tuples
-
-        instance._maybe_build(_shape_tuples(shape))
 
 
 _NOT_SPECIAL = object()
