@@ -138,10 +138,10 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     if reduction == "sum":
         return loss
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
-        divisor = ops.sum(sample_weight)
-    else:
-        divisor = ops.convert_to_tensor(math.prod(values.shape), dtype=loss.dtype)
-    return ops.divide_no_nan(loss, divisor)
+        return ops.divide_no_nan(loss, ops.sum(sample_weight))
+    count = math.prod(values.shape)
+    # A count is a host number: dividing by it takes no copy to the device.
+    return ops.divide(loss, float(count)) if count else ops.divide_no_nan(loss, 0.0)
 
 
 def apply_mask(sample_weight, mask, dtype, reduction):

@@ -1,5 +1,7 @@
 """Variable: a named, mutable tensor — a layer's weight or a metric's state."""
 
+import numbers
+
 import numpy as np
 
 from . import backend, initializers
@@ -56,7 +58,8 @@ class Variable(Tensor):
 
     def assign(self, value):
         """Overwrites the value in place; ``value`` must have this variable's shape."""
-        new = _to_device_array(value, self.dtype)
+        new = _operand(value, self.dtype) if self.shape == () else _to_device_array(
+            value, self.dtype)
         if new.shape != self.shape:
             raise ValueError(
                 f"Cannot assign a value of shape {new.shape} to variable {self.path!r} "
@@ -68,19 +71,28 @@ class Variable(Tensor):
 
     def assign_add(self, delta):
         """Adds ``delta`` (broadcastable to the shape) in place."""
-        self.data += _to_device_array(delta, self.dtype)
+        self.data += _operand(delta, self.dtype)
         self._assignments += 1
         return self
 
     def assign_sub(self, delta):
         """Subtracts ``delta`` (broadcastable to the shape) in place."""
-        self.data -= _to_device_array(delta, self.dtype)
+        self.data -= _operand(delta, self.dtype)
         self._assignments += 1
         return self
 
     def __repr__(self):
         return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
                 f"value={self.numpy()!r}>")
+
+
+def _operand(value, dtype):
+    """``value`` ready to update an array of ``dtype`` in place: a number stays on the host,
+    as a scalar of that dtype (an array operation takes it as an argument, where copying it
+    to a GPU first would cost a transfer); anything else becomes a device array."""
+    if isinstance(value, (numbers.Number, np.generic)):
+        return np.dtype(dtype).type(value)
+    return _to_device_array(value, dtype)
 
 
 def _to_device_array(value, dtype):

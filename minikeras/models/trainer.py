@@ -266,7 +266,7 @@ class Trainer:
         uninterrupted run draws (see ``backend.seed_stream``).
         """
         self.reset_metrics()
-        backend.seed_stream(epoch, int(self.optimizer.iterations.numpy()))
+        backend.seed_stream(epoch, self.optimizer.updates_done())
         callbacks.on_epoch_begin(epoch)
         logs, steps = self._run_steps(epochs_data, self.train_step,
                                       callbacks.on_train_batch_begin,
@@ -375,7 +375,8 @@ class Trainer:
         batch = self._single_batch(x, y, sample_weight, class_weight, "train_on_batch")
         self.reset_metrics()
         self._step_weights = None
-        logs = _pythonify(self.train_step(batch))
+        with labels_checked():  # by _single_batch, on the host
+            logs = _pythonify(self.train_step(batch))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -384,7 +385,8 @@ class Trainer:
         _check_flag("return_dict", return_dict)
         batch = self._single_batch(x, y, sample_weight, None, "test_on_batch")
         self.reset_metrics()
-        logs = _pythonify(self.test_step(batch))
+        with labels_checked():
+            logs = _pythonify(self.test_step(batch))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x):
@@ -529,16 +531,40 @@ class LazyLogs(collections.abc.Mapping):
 
 
 def _pythonify(logs):
-    """Logs as ``{name: float}``, sorted by name (Keras's order)."""
+    """Logs as ``{name: float}``, sorted by name (Keras's order), the values on the device
+    copied to the host together: on a GPU each copy waits for the device."""
+    result = _flat_logs(logs)
+    on_device = {key: value.data if isinstance(value, Tensor) else value
+                 for key, value in result.items()
+                 if _device_scalar(value.data if isinstance(value, Tensor) else value)}
+    if on_device:
+        xp = backend.get_array_module(*on_device.values())
+        values = backend.to_numpy(xp.stack([a.reshape(()) for a in on_device.values()]))
+        result.update(zip(on_device, (float(v) for v in values), strict=True))
+    for key, value in result.items():
+        if key not in on_device:
+            with contextlib.suppress(TypeError, ValueError):  # non-numbers stay as they are
+                result[key] = float(backend.to_numpy(
+                    value.data if isinstance(value, Tensor) else value))
+    return result
+
+
+def _flat_logs(logs):
+    """``logs`` sorted by name, with nested dicts merged in."""
     result = {}
     for key, value in sorted((logs or {}).items()):
         if isinstance(value, dict):
-            result.update(_pythonify(value))
-            continue
-        with contextlib.suppress(TypeError, ValueError):  # non-numbers stay as they are
-            value = float(backend.to_numpy(value.data if isinstance(value, Tensor) else value))
-        result[key] = value
+            result.update(_flat_logs(value))
+        else:
+            result[key] = value
     return result
+
+
+def _device_scalar(value):
+    """Whether ``value`` is a one-element numeric array of the device."""
+    xp = backend.array_module()
+    return (xp is not np and isinstance(value, xp.ndarray) and value.size == 1
+            and value.dtype.kind in "biuf")
 
 
 def _batch_size(x):

@@ -195,7 +195,7 @@ def check_one_hot_shape(name, target, output):
 def _integer_labels(labels, output_shape):
     """``labels`` as int64 of shape output_shape[:-1], each checked to be in [0, num_classes)
     (on a device, unless they were checked on the host before: see ``labels_checked``)."""
-    labels = labels.astype("int64")
+    labels = labels.astype("int64", copy=False)
     if labels.ndim == len(output_shape) and labels.ndim and labels.shape[-1] == 1:
         labels = labels[..., 0]
     if len(output_shape) < 1 or labels.shape != tuple(output_shape[:-1]):

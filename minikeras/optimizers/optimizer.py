@@ -130,6 +130,11 @@ class Optimizer:
             return Tensor(self._iterations.data // self.gradient_accumulation_steps)
         return self._iterations
 
+    def updates_done(self):
+        """``iterations`` as a Python int, read from the device only if something outside the
+        optimizer assigned it since the last read (see ``_host_value``)."""
+        return self._host_value(self._iterations, int) // (self.gradient_accumulation_steps or 1)
+
     @property
     def learning_rate(self):
         """The learning rate of the next step, as a Python float."""
