@@ -39,13 +39,13 @@ import os
 import warnings
 import zipfile
 
-import h5py
 import numpy as np
 
 from .. import backend
 from ..layers.layer import Layer
 from ..serialization import deserialize_keras_object, serialize_keras_object
 from ..utils.file_utils import atomic_write
+from ..utils.lazy import LazyModule
 from ..utils.naming import to_snake_case
 from .untrusted import (
     MAX_CONFIG_BYTES,
@@ -53,6 +53,8 @@ from .untrusted import (
     open_hdf5,
     read_zip_member,
 )
+
+h5py = LazyModule("h5py")  # imported when a weights file is first written or read
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"

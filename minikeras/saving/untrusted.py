@@ -24,8 +24,11 @@ reads it through these helpers:
 import contextlib
 import math
 
-import h5py
 import numpy as np
+
+from ..utils.lazy import LazyModule
+
+h5py = LazyModule("h5py")  # imported when a weights file is first read
 
 MAX_CONFIG_BYTES = 8 * 2**20  # a config.json larger than this is refused unread
 MAX_COMPRESSION_RATIO = 64  # a zip member or an HDF5 dataset may unpack to at most this
