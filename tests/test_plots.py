@@ -294,7 +294,7 @@ def test_minikeras_imports_without_loading_matplotlib():
 
 def test_missing_matplotlib_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import fails
-    with pytest.raises(ImportError, match="pip install matplotlib"):
+    with pytest.raises(ImportError, match=r"pip install 'minikeras\[plot\]'"):
         plot_history(HISTORY, tmp_path / "h.png")
 
 

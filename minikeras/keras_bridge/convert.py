@@ -22,7 +22,7 @@ def import_tensorflow():
     except ImportError as error:
         raise ImportError(
             "minikeras.keras_bridge runs models on tf.keras and needs TensorFlow: "
-            "`pip install -e '.[keras]'` (or `pip install tensorflow`)."
+            "`pip install 'minikeras[keras]'` (or `pip install tensorflow`)."
         ) from error
     if tf.keras.backend.backend() != "tensorflow":
         raise RuntimeError(

@@ -21,8 +21,8 @@ def new_figure(width, height):
         from matplotlib.figure import Figure
     except ImportError as error:
         raise ImportError(
-            "Drawing pictures needs matplotlib: `pip install matplotlib` "
-            "(it comes with `pip install 'minikeras[dev]'`)."
+            "Drawing pictures needs matplotlib: `pip install 'minikeras[plot]'` "
+            "(or `pip install matplotlib`)."
         ) from error
     return Figure(figsize=(width, height))
 
