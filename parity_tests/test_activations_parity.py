@@ -14,6 +14,11 @@ ACTIVATIONS = ["relu", "leaky_relu", "relu6", "sigmoid", "hard_sigmoid", "tanh",
                "log_softmax", "softplus", "softsign", "elu", "selu", "gelu", "silu", "swish",
                "exponential", "linear"]
 
+# The drawn shapes include a last axis of size 1, on purpose (softmax is then 1 everywhere,
+# its gradient 0, on both sides); tf.keras warns that this is likely a mistake.
+pytestmark = pytest.mark.filterwarnings("ignore:You are using a softmax over axis -1 of a "
+                                        "tensor of shape:UserWarning")
+
 # Kinks where the two frameworks may legitimately pick different subgradients.
 KINKS = {"relu": [0.0], "leaky_relu": [0.0], "relu6": [0.0, 6.0], "hard_sigmoid": [-3.0, 3.0],
          "elu": [0.0], "selu": [0.0], "softsign": [0.0]}

@@ -17,8 +17,14 @@ import minikeras as mk
 from minikeras.testing import strategies as mst
 from parity_tests.harness import assert_close, compare_functions, covers
 
-# Extreme values make inf and NaN (0/0) on both sides; NumPy warns, TF does not.
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+pytestmark = [
+    # Extreme values make inf and NaN (0/0) on both sides; NumPy warns, TF does not.
+    pytest.mark.filterwarnings("ignore::RuntimeWarning"),
+    # The IoU metrics are given float weights on purpose, to check that minikeras truncates
+    # them to integers as tf.keras does; tf.keras warns about that truncation each time.
+    pytest.mark.filterwarnings("ignore:You are passing weight as `float`, but dtype is "
+                               "`int`:UserWarning"),
+]
 
 SCORES = st.one_of(st.sampled_from([0.0, 1.0, 0.5, 0.3, 0.7, 100 / 199, 1 / 199]),
                    mst.floats32(0.0, 1.0))

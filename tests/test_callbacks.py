@@ -216,12 +216,14 @@ def test_terminate_on_nan_stops_at_the_first_bad_loss():
     y[5] = np.nan
     model = compiled_linear()
     seen = []
-    history = model.fit(x, y, batch_size=4, epochs=3, verbose=0, shuffle=False, callbacks=[
-        callbacks.TerminateOnNaN(),
-        callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(batch))])
+    with pytest.warns(RuntimeWarning, match=r"fit: `y` holds 1 non-finite value"):
+        history = model.fit(x, y, batch_size=4, epochs=3, verbose=0, shuffle=False, callbacks=[
+            callbacks.TerminateOnNaN(),
+            callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(batch))])
     assert seen == [0, 1] and history.epoch == [0]
     assert math.isnan(history.history["loss"][0])
-    with pytest.raises(RuntimeError, match="NaN or Inf loss"):
+    with pytest.warns(RuntimeWarning, match=r"fit: `y` holds 1 non-finite value"), \
+            pytest.raises(RuntimeError, match="NaN or Inf loss"):
         model.fit(x, y, batch_size=4, verbose=0,
                   callbacks=[callbacks.TerminateOnNaN(raise_error=True)])
 
