@@ -263,3 +263,5 @@ def test_not_an_archive_is_refused(monkeypatch):
     serve(monkeypatch, PAYLOAD)
     with pytest.raises(ValueError, match="is not a tar or zip archive"):
         keras.utils.get_file("stuff", ORIGIN, extract=True)
+    with pytest.raises(ValueError, match="archive_format must be 'auto', 'tar', 'zip'"):
+        keras.utils.get_file("stuff", ORIGIN, extract=True, archive_format=None)

@@ -24,9 +24,9 @@ def load_batch(path, label_key, num_samples, num_classes, what):
     if not isinstance(batch, dict):
         raise ValueError(f"{path} is not a valid {what}: it holds a {type(batch).__name__}, "
                          "expected a dict.")
-    batch = {key.decode("utf8") if isinstance(key, bytes) else key: value
+    batch = {key.decode("utf8", "replace") if isinstance(key, bytes) else key: value
              for key, value in batch.items()}
-    files.check_names(batch, {"data": None, label_key: None}, path, what)
+    files.check_names(batch, ("data", label_key), path, what)
     data = batch["data"]
     if not isinstance(data, np.ndarray):
         raise ValueError(f"{path} is not a valid {what}: data is a {type(data).__name__}, "

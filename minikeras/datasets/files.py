@@ -71,12 +71,12 @@ def check_arrays(arrays, specs, source, what):
         check_array(name, arrays[name].shape, arrays[name].dtype, spec, source, what)
 
 
-def check_names(names, specs, source, what):
-    """ValueError naming the arrays of ``specs`` that are not among ``names``."""
-    missing = [name for name in specs if name not in names]
+def check_names(present, required, source, what):
+    """ValueError naming the entries of ``required`` that are not among ``present``."""
+    missing = [name for name in required if name not in present]
     if missing:
         raise ValueError(f"{source} is not a valid {what}: it has no {', '.join(missing)} "
-                         f"(expected the arrays {', '.join(specs)}).")
+                         f"(expected {', '.join(required)}).")
 
 
 def check_labels(name, labels, num_classes, source, what):

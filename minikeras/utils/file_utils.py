@@ -292,7 +292,7 @@ def _extract(archive, folder, archive_format="auto"):
     formats = ["tar", "zip"] if archive_format == "auto" else archive_format
     formats = [formats] if isinstance(formats, str) else list(formats or [])
     unknown = [f for f in formats if f not in ("tar", "zip")]
-    if unknown:
+    if unknown or not formats:
         raise ValueError(f"get_file: archive_format must be 'auto', 'tar', 'zip' or a list of "
                          f"them, got {archive_format!r}.")
     import tarfile
