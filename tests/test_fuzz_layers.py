@@ -29,7 +29,13 @@ LAYER_CLASSES = sorted(
 # Arguments without a default, with a value that makes a working layer.
 REQUIRED = {
     "Activation": {"activation": "relu"},
+    "AveragePooling1D": {"pool_size": 2},
+    "AveragePooling2D": {"pool_size": 2},
+    "Conv1D": {"filters": 2, "kernel_size": 2},
     "Conv2D": {"filters": 2, "kernel_size": 2},
+    "Conv2DTranspose": {"filters": 2, "kernel_size": 2},
+    "DepthwiseConv2D": {"kernel_size": 2},
+    "SeparableConv2D": {"filters": 2, "kernel_size": 2},
     "Dense": {"units": 3},
     "Dropout": {"rate": 0.5},
     "InputLayer": {"shape": (3,)},
@@ -38,14 +44,16 @@ REQUIRED = {
 
 # A working input for each kind of layer, to build it before feeding it wrong ones.
 IMAGES = np.ones((2, 4, 4, 3), "float32")
+SEQUENCES = np.ones((2, 4, 3), "float32")
 VECTORS = np.ones((2, 3), "float32")
 
 
 def good_input(layer):
     if isinstance(layer, Merge):
         return [VECTORS, VECTORS]
-    if "pool" in type(layer).__name__.lower() or isinstance(layer, layers.Conv2D):
-        return IMAGES
+    name = type(layer).__name__
+    if "Pool" in name or "Conv" in name:
+        return SEQUENCES if name.endswith("1D") else IMAGES
     return VECTORS
 
 

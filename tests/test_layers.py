@@ -33,32 +33,17 @@ def dense_case(draw):
 
 
 @st.composite
-def conv2d_case(draw):
-    kernel_size = draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
-    dilated = draw(st.booleans())
-    dilation = draw(st.tuples(st.integers(1, 2), st.integers(1, 2))) if dilated else (1, 1)
-    strides = (1, 1) if dilated else draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
-    padding = draw(st.sampled_from(["valid", "same"]))
-    shape = draw(images())
-    if padding == "valid":
-        assume(shape[1] >= (kernel_size[0] - 1) * dilation[0] + 1)
-        assume(shape[2] >= (kernel_size[1] - 1) * dilation[1] + 1)
-    layer = layers.Conv2D(draw(st.integers(1, 3)), kernel_size, strides=strides, padding=padding,
-                          dilation_rate=dilation, use_bias=draw(st.booleans()),
-                          activation=draw(st.sampled_from([None, "tanh"])))
-    return layer, draw(mst.arrays(shape)), {}
+def convolution_case(draw, cls):
+    arguments, shape = draw(mst.convolution_cases(cls.__name__))
+    return cls(**arguments), draw(mst.arrays(shape)), {}
 
 
 @st.composite
 def pooling_case(draw, cls):
-    pool = draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
-    strides = draw(st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))))
-    padding = draw(st.sampled_from(["valid", "same"]))
-    shape = draw(images())
-    if padding == "valid":
-        assume(shape[1] >= pool[0] and shape[2] >= pool[1])
-    values = mst.distinct_values(shape) if cls is layers.MaxPooling2D else mst.arrays(shape)
-    return cls(pool, strides, padding), draw(values), {}
+    rank = 1 if cls.__name__.endswith("1D") else 2
+    arguments, shape = draw(mst.pooling_cases(rank))
+    values = mst.distinct_values(shape) if "Max" in cls.__name__ else mst.arrays(shape)
+    return cls(**arguments), draw(values), {}
 
 
 @st.composite
@@ -135,9 +120,9 @@ def merge_case(draw, cls):
 
 CASES = {
     "Dense": dense_case(),
-    "Conv2D": conv2d_case(),
-    "MaxPooling2D": pooling_case(layers.MaxPooling2D),
-    "AveragePooling2D": pooling_case(layers.AveragePooling2D),
+    **{name: convolution_case(getattr(layers, name)) for name in mst.CONVOLUTIONS},
+    **{name: pooling_case(getattr(layers, name)) for name in (
+        "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D")},
     "GlobalAveragePooling2D": global_pooling_case(layers.GlobalAveragePooling2D),
     "GlobalMaxPooling2D": global_pooling_case(layers.GlobalMaxPooling2D),
     "BatchNormalization": batch_normalization_case(),

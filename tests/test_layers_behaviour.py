@@ -173,8 +173,10 @@ def test_conv2d_weights_and_regularizer_losses():
     ({"filters": 2, "kernel_size": (3, 0)}, "kernel_size"),
     ({"filters": 2, "kernel_size": 3, "padding": "full"}, "padding"),
     ({"filters": 2, "kernel_size": 3, "strides": 2, "dilation_rate": 2}, "dilation_rate"),
-    ({"filters": 2, "kernel_size": 3, "data_format": "channels_first"}, "channels_last"),
-    ({"filters": 2, "kernel_size": 3, "groups": 2}, "groups"),
+    ({"filters": 2, "kernel_size": 3, "data_format": "channels_middle"}, "data_format"),
+    ({"filters": 2, "kernel_size": 3, "groups": 3}, "groups=3, filters=2"),
+    ({"filters": 2, "kernel_size": 3, "groups": 0}, "groups=0"),
+    ({"filters": 2, "kernel_size": 3, "padding": "causal"}, "padding"),
 ])
 def test_conv2d_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):

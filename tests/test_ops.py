@@ -309,7 +309,7 @@ def test_every_op_is_checked():
         "dropout",
     } | {"fused_conv", "fused_dense"} | {  # checked in tests/test_fused_ops.py
         "take", "repeat", "pad", "layer_normalization",  # tests/test_gather_pad_standardize_ops.py
-    }
+    } | {"depthwise_conv", "conv_transpose"}  # checked in tests/test_convolution_ops.py
     public = {name for name in dir(ops) if not name.startswith("_")
               and callable(getattr(ops, name))}
     assert public - checked == set(), "ops without a test"

@@ -4,11 +4,15 @@ from .. import serialization as _serialization
 from .activation import Activation
 from .add import Add, add
 from .average import Average, average
+from .average_pooling1d import AveragePooling1D, AvgPool1D
 from .average_pooling2d import AveragePooling2D, AvgPool2D
 from .batch_normalization import BatchNormalization
 from .concatenate import Concatenate, concatenate
-from .conv2d import Conv2D
+from .conv1d import Conv1D, Convolution1D
+from .conv2d import Conv2D, Convolution2D
+from .conv2d_transpose import Conv2DTranspose, Convolution2DTranspose
 from .dense import Dense
+from .depthwise_conv2d import DepthwiseConv2D
 from .dropout import Dropout
 from .flatten import Flatten
 from .global_average_pooling2d import GlobalAveragePooling2D, GlobalAvgPool2D
@@ -17,16 +21,16 @@ from .input_layer import Input, InputLayer
 from .input_spec import InputSpec
 from .layer import Layer
 from .leaky_relu import LeakyReLU
+from .max_pooling1d import MaxPool1D, MaxPooling1D
 from .max_pooling2d import MaxPool2D, MaxPooling2D
 from .maximum import Maximum, maximum
 from .minimum import Minimum, minimum
 from .multiply import Multiply, multiply
 from .relu import ReLU
 from .reshape import Reshape
+from .separable_conv2d import SeparableConv2D, SeparableConvolution2D
 from .softmax import Softmax
 from .subtract import Subtract, subtract
-
-Convolution2D = Conv2D
 
 
 def serialize(layer):
@@ -44,11 +48,14 @@ def deserialize(config, custom_objects=None):
     return layer
 
 __all__ = [
-    "Activation", "Add", "Average", "AveragePooling2D", "AvgPool2D", "BatchNormalization",
-    "Concatenate", "Conv2D", "Convolution2D", "Dense", "Dropout", "Flatten",
+    "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AvgPool1D",
+    "AvgPool2D", "BatchNormalization", "Concatenate", "Conv1D", "Conv2D", "Conv2DTranspose",
+    "Convolution1D", "Convolution2D", "Convolution2DTranspose", "Dense", "DepthwiseConv2D",
+    "Dropout", "Flatten",
     "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",
-    "Input", "InputLayer", "InputSpec", "Layer", "LeakyReLU", "MaxPool2D", "MaxPooling2D",
-    "Maximum", "Minimum", "Multiply", "ReLU", "Reshape", "Softmax", "Subtract", "add",
+    "Input", "InputLayer", "InputSpec", "Layer", "LeakyReLU", "MaxPool1D", "MaxPool2D",
+    "MaxPooling1D", "MaxPooling2D", "Maximum", "Minimum", "Multiply", "ReLU", "Reshape",
+    "SeparableConv2D", "SeparableConvolution2D", "Softmax", "Subtract", "add",
     "average", "concatenate", "deserialize", "maximum", "minimum", "multiply", "serialize",
     "subtract",
 ]

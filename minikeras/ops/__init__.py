@@ -36,6 +36,7 @@ from .cross_entropy import (
     sparse_categorical_crossentropy,
 )
 from .gather import repeat, take
+from .grouped_convolution import depthwise_conv
 from .linalg import fused_dense, matmul
 from .logic import (
     all,
@@ -104,3 +105,4 @@ from .reshaping import (
     transpose,
 )
 from .standardization import layer_normalization
+from .transposed_convolution import conv_transpose

@@ -129,6 +129,77 @@ def window_cases(draw, dilations=True, max_batch=2):
     return shape, window, strides, padding, dilation
 
 
+# -- convolution and pooling layers ----------------------------------------------------
+
+CONVOLUTIONS = ("Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D")
+
+
+@st.composite
+def convolution_cases(draw, layer, max_side=6, activations=(None, "tanh")):
+    """(constructor arguments, input shape) for the convolution layer named ``layer``
+    (one of CONVOLUTIONS), over its kernel sizes, strides, dilations, paddings (causal for
+    Conv1D), data formats, groups (Conv1D, Conv2D), output paddings (Conv2DTranspose),
+    depth multipliers and ``activations``, with odd and even sizes; the window always fits."""
+    rank = 1 if layer == "Conv1D" else 2
+    side = st.integers(1, 3)
+    kernel_size = draw(st.tuples(*[side] * rank))
+    # Keras allows strides and dilation above 1 together only in depthwise convolutions.
+    both = layer in ("DepthwiseConv2D", "SeparableConv2D")
+    dilation = draw(st.tuples(*[st.integers(1, 2)] * rank))
+    strides = draw(st.tuples(*[st.integers(1, 3)] * rank))
+    if not both:
+        strides = (1,) * rank if max(dilation) > 1 else strides
+    paddings = ["valid", "same"] + (["causal"] if rank == 1 else [])
+    padding = draw(st.sampled_from(paddings))
+    data_format = draw(st.sampled_from(["channels_last", "channels_first"]))
+    groups = draw(st.sampled_from([1, 2])) if layer in ("Conv1D", "Conv2D") else 1
+    channels = groups * draw(st.integers(1, 2))
+    arguments = {"kernel_size": kernel_size, "strides": strides, "padding": padding,
+                 "dilation_rate": dilation, "data_format": data_format,
+                 "use_bias": draw(st.booleans()),
+                 "activation": draw(st.sampled_from(activations))}
+    if layer in ("Conv1D", "Conv2D"):
+        arguments.update(filters=groups * draw(st.integers(1, 2)), groups=groups)
+    spans = [(k - 1) * d + 1 for k, d in zip(kernel_size, dilation, strict=True)]
+    if layer == "Conv2DTranspose":
+        # With "same", an even span needs output_padding >= 1 for a convolution of the
+        # output to give back the input's size (TensorFlow fails otherwise).
+        least = [1 - span % 2 if padding == "same" else 0 for span in spans]
+        possible = all(low < s for low, s in zip(least, strides, strict=True))
+        extra = draw(st.one_of(st.none(), st.tuples(*[
+            st.integers(low, s - 1) for low, s in zip(least, strides, strict=True)])) if possible
+            else st.none())
+        arguments.update(filters=draw(st.integers(1, 3)), output_padding=extra)
+    if layer in ("DepthwiseConv2D", "SeparableConv2D"):
+        arguments["depth_multiplier"] = draw(st.integers(1, 2))
+    if layer == "SeparableConv2D":
+        arguments["filters"] = draw(st.integers(1, 3))
+    smallest = spans if padding == "valid" and layer != "Conv2DTranspose" else [1] * rank
+    sizes = tuple(draw(st.integers(low, max(low, max_side))) for low in smallest)
+    batch = draw(st.integers(1, 2))
+    shape = (batch, channels, *sizes) if data_format == "channels_first" else (
+        batch, *sizes, channels)
+    return arguments, shape
+
+
+@st.composite
+def pooling_cases(draw, rank, max_side=6):
+    """(constructor arguments, input shape) for a pooling layer of ``rank`` 1 or 2: pool
+    sizes, strides (None: the pool size), paddings and data formats; the window fits."""
+    pool_size = draw(st.tuples(*[st.integers(1, 3)] * rank))
+    strides = draw(st.one_of(st.none(), st.tuples(*[st.integers(1, 3)] * rank)))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    data_format = draw(st.sampled_from(["channels_last", "channels_first"]))
+    smallest = pool_size if padding == "valid" else (1,) * rank
+    sizes = tuple(draw(st.integers(low, max(low, max_side))) for low in smallest)
+    batch, channels = draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    shape = (batch, channels, *sizes) if data_format == "channels_first" else (
+        batch, *sizes, channels)
+    arguments = {"pool_size": pool_size, "strides": strides, "padding": padding,
+                 "data_format": data_format}
+    return arguments, shape
+
+
 # -- wrong input, for the tests that every mistake gets a clear error -----------------
 
 WRONG_DTYPES = ("float32", "float64", "float16", "int32", "uint8", "bool", "complex64",
