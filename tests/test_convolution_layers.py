@@ -1,13 +1,14 @@
 """What the convolution and pooling layers mean, beyond their gradients: a Conv1D is a
 Conv2D over a height of one, "causal" padding never looks ahead, channels_first is
 channels_last on transposed data, groups and depthwise kernels keep channels apart,
-a separable convolution is a depthwise one then a 1x1 one; names, arguments, devices."""
+a separable convolution is a depthwise one then a 1x1 one; names and arguments.
+(Their training step on the device: tests/test_layers_behaviour.py.)"""
 
 import numpy as np
 import pytest
 
 import minikeras as keras
-from minikeras import backend, layers, ops
+from minikeras import backend, layers
 
 RNG = np.random.default_rng(0)
 
@@ -174,37 +175,3 @@ def test_bad_arguments_are_clear_errors(make, message):
 def test_bad_inputs_are_clear_errors(make, shape, message):
     with pytest.raises(ValueError, match=message):
         make()(np.zeros(shape, "float32"))
-
-
-def _training_step(seed):
-    """Forward, backward and an SGD step through every new layer; the new weights and loss."""
-    keras.utils.set_random_seed(seed)
-    x = np.random.default_rng(seed).standard_normal((2, 2, 8, 8)).astype("float32")
-    first = "channels_first"
-    model = [layers.Conv2D(4, 3, groups=2, padding="same", data_format=first),
-             layers.DepthwiseConv2D(2, strides=2, dilation_rate=2, activation="relu",
-                                    data_format=first),
-             layers.SeparableConv2D(3, 2, activation="relu", data_format=first),
-             layers.Conv2DTranspose(2, 3, strides=2, padding="same"),
-             layers.Reshape((-1, 2)), layers.Conv1D(2, 3, padding="causal"),
-             layers.MaxPooling1D(), layers.AveragePooling1D(2), layers.Flatten()]
-    h = x
-    for layer in model:
-        h = layer(h, training=True)
-    loss = ops.mean(ops.square(h))
-    loss.backward()
-    weights = [w for layer in model for w in layer.weights]
-    for w in weights:
-        assert type(w.data) is backend.array_module().ndarray  # noqa: E721
-        assert w.dtype == np.float32
-        w.assign_sub(0.1 * w.grad)
-    return [w.numpy() for w in weights], loss.item()
-
-
-def test_a_training_step_on_the_device_equals_the_one_on_numpy(device):
-    on_device, device_loss = _training_step(seed=3)
-    backend.set_backend("numpy")
-    on_host, host_loss = _training_step(seed=3)
-    assert device_loss == pytest.approx(host_loss, rel=1e-5)
-    for a, b in zip(on_device, on_host, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)

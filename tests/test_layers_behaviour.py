@@ -278,14 +278,30 @@ def test_dense_rejects_lora_and_quantization_it_does_not_implement():
     assert layers.Dense(2).get_config()["quantization_config"] is None
 
 
-def _cnn_training_step(seed):
-    """Forward, backward and an SGD step of a small CNN; returns the new weights and the loss."""
+def _cnn():
+    return (4, 8, 8, 2), [
+        layers.Conv2D(3, 3, padding="same", activation="relu"), layers.BatchNormalization(),
+        layers.MaxPooling2D(), layers.Conv2D(2, 2, strides=2), layers.AveragePooling2D(1),
+        layers.GlobalMaxPooling2D(), layers.Flatten(), layers.Dense(3)]
+
+
+def _every_convolution():
+    first = "channels_first"
+    return (2, 2, 8, 8), [
+        layers.Conv2D(4, 3, groups=2, padding="same", data_format=first),
+        layers.DepthwiseConv2D(2, strides=2, dilation_rate=2, activation="relu",
+                               data_format=first),
+        layers.SeparableConv2D(3, 2, activation="relu", data_format=first),
+        layers.Conv2DTranspose(2, 3, strides=2, padding="same"), layers.Reshape((-1, 2)),
+        layers.Conv1D(2, 3, padding="causal"), layers.MaxPooling1D(),
+        layers.AveragePooling1D(2), layers.Flatten()]
+
+
+def _training_step(seed, make_model):
+    """Forward, backward and an SGD step of a small model; returns the new weights and the loss."""
     keras.utils.set_random_seed(seed)
-    x = np.random.default_rng(seed).standard_normal((4, 8, 8, 2)).astype("float32")
-    model = [layers.Conv2D(3, 3, padding="same", activation="relu"),
-             layers.BatchNormalization(), layers.MaxPooling2D(),
-             layers.Conv2D(2, 2, strides=2), layers.AveragePooling2D(1),
-             layers.GlobalMaxPooling2D(), layers.Flatten(), layers.Dense(3)]
+    x_shape, model = make_model()
+    x = np.random.default_rng(seed).standard_normal(x_shape).astype("float32")
     h = x
     for layer in model:
         h = layer(h, training=True)
@@ -300,10 +316,11 @@ def _cnn_training_step(seed):
     return [w.numpy() for w in weights], loss.item()
 
 
-def test_a_cnn_training_step_on_the_device_equals_the_one_on_numpy(device):
-    on_device, device_loss = _cnn_training_step(seed=5)
+@pytest.mark.parametrize("make_model", [_cnn, _every_convolution])
+def test_a_cnn_training_step_on_the_device_equals_the_one_on_numpy(device, make_model):
+    on_device, device_loss = _training_step(5, make_model)
     backend.set_backend("numpy")
-    on_host, host_loss = _cnn_training_step(seed=5)
+    on_host, host_loss = _training_step(5, make_model)
     assert device_loss == pytest.approx(host_loss, rel=1e-5)
     for a, b in zip(on_device, on_host, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)

@@ -9,7 +9,7 @@ which kernels it holds (``build_kernels``), how many channels come out
 (``output_channels``) and how it convolves (``convolve``).
 """
 
-from .. import activations, backend, initializers, ops, regularizers
+from .. import activations, initializers, ops, regularizers
 from ..ops.grouped_convolution import grouped_conv
 from ..ops.sliding_window import output_size_and_padding
 from . import spatial
@@ -121,11 +121,10 @@ class BaseConv(Layer):
     def _pad_before(self, inputs):
         """The causal padding: dilation_rate * (kernel_size - 1) zero steps before the
         sequence, which then goes through a "valid" convolution."""
-        axis = 2 if self.data_format == "channels_first" else 1
-        shape = list(inputs.shape)
-        shape[axis] = self.dilation_rate[0] * (self.kernel_size[0] - 1)
-        zeros = backend.get_array_module(inputs.data).zeros(shape, dtype=inputs.dtype)
-        return ops.concatenate([zeros, inputs], axis=axis)
+        steps = 2 if self.data_format == "channels_first" else 1
+        widths = [(0, 0)] * 3
+        widths[steps] = (self.dilation_rate[0] * (self.kernel_size[0] - 1), 0)
+        return ops.pad(inputs, widths)
 
     def compute_output_shape(self, input_shape):
         batch, sizes, channels = spatial.split_shape(input_shape, self.data_format)

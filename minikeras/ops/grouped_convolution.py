@@ -84,7 +84,7 @@ def grouped_conv(inputs, kernel, groups, strides=1, padding="valid", dilation_ra
     Returns (batch, out_height, out_width, filters).
     """
     name = "grouped_conv"
-    _check_rank_4(name, inputs, kernel)
+    check_images_and_kernel(name, inputs, kernel)
     channels, filters = inputs.shape[-1], kernel.shape[3]
     if not isinstance(groups, int) or groups < 1 or channels % groups or filters % groups:
         raise ValueError(f"{name}: groups must be a positive int dividing both the input's "
@@ -108,10 +108,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     holding channel c convolved with filter m.
     """
     name = "depthwise_conv"
-    if data_format not in (None, "channels_last"):
-        raise ValueError(f"{name} supports data_format='channels_last' only. "
-                         f"Received: data_format={data_format!r}")
-    _check_rank_4(name, inputs, kernel)
+    check_images_and_kernel(name, inputs, kernel, data_format)
     kh, kw, channels, multiplier = kernel.shape
     if inputs.shape[-1] != channels:
         raise ValueError(f"{name}: the inputs have {inputs.shape[-1]} channels but the kernel "
@@ -121,7 +118,12 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     return GroupedConv2D(channels, *arguments)(inputs, one_channel_per_group)
 
 
-def _check_rank_4(name, inputs, kernel):
+def check_images_and_kernel(name, inputs, kernel, data_format=None):
+    """A ValueError unless ``inputs`` are channels_last images of rank 4 and ``kernel`` has
+    rank 4 (what the convolution ops compute on)."""
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"{name} supports data_format='channels_last' only. "
+                         f"Received: data_format={data_format!r}")
     if len(inputs.shape) != 4 or len(kernel.shape) != 4:
         raise ValueError(f"{name} expects inputs of rank 4 (batch, height, width, channels) and "
                          f"a kernel of rank 4; received shapes {tuple(inputs.shape)} and "

@@ -15,6 +15,7 @@ into place (col2im).
 
 from ..autograd.function import Function
 from ..backend import get_array_module
+from .grouped_convolution import check_images_and_kernel
 from .sliding_window import Geometry, pair
 
 
@@ -92,13 +93,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     Returns (batch, out_height, out_width, filters).
     """
     name = "conv_transpose"
-    if data_format not in (None, "channels_last"):
-        raise ValueError(f"{name} supports data_format='channels_last' only. "
-                         f"Received: data_format={data_format!r}")
-    if len(inputs.shape) != 4 or len(kernel.shape) != 4:
-        raise ValueError(f"{name} expects inputs of rank 4 (batch, height, width, channels) and "
-                         f"a kernel of rank 4; received shapes {tuple(inputs.shape)} and "
-                         f"{tuple(kernel.shape)}.")
+    check_images_and_kernel(name, inputs, kernel, data_format)
     if inputs.shape[-1] != kernel.shape[3]:
         raise ValueError(f"{name}: the inputs have {inputs.shape[-1]} channels but the kernel of "
                          f"shape {tuple(kernel.shape)} expects {kernel.shape[3]} (its last axis).")
