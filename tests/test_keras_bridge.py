@@ -64,8 +64,25 @@ def build_merging(lib):
     return lib.Model(image, head(merged), name="merging")
 
 
-BUILDS = {"convnet": build_convnet, "merging": build_merging}
-INPUT_SHAPES = {"convnet": (8, 8, 3), "merging": (6, 6, 2)}
+def build_convolutions(lib):
+    """A Sequential model through every other convolution and pooling layer, 2-D then 1-D."""
+    return lib.Sequential([
+        lib.Input(shape=(8, 8, 2)),
+        lib.layers.Conv2D(4, 3, padding="same", groups=2, activation="relu"),
+        lib.layers.DepthwiseConv2D(3, depth_multiplier=2, data_format="channels_first"),
+        lib.layers.SeparableConv2D(4, 2, activation="relu"),
+        lib.layers.Conv2DTranspose(3, 3, strides=2, padding="same"),
+        lib.layers.Reshape((-1, 3)),
+        lib.layers.Conv1D(4, 3, padding="causal", activation="tanh"),
+        lib.layers.MaxPooling1D(),
+        lib.layers.AveragePooling1D(2, data_format="channels_first"),
+        lib.layers.Flatten(),
+        lib.layers.Dense(3),
+    ], name="convolutions")
+
+
+BUILDS = {"convnet": build_convnet, "merging": build_merging, "convolutions": build_convolutions}
+INPUT_SHAPES = {"convnet": (8, 8, 3), "merging": (6, 6, 2), "convolutions": (8, 8, 2)}
 
 
 def inputs_for(name, rows=16, seed=0):

@@ -11,16 +11,15 @@ A depthwise convolution is the case of one channel per group (G = C): its
 kernel (KH, KW, C, M), read as (KH, KW, 1, C*M), gives channel c the M
 filters c*M .. c*M + M - 1 of its own.
 
-The op is the textbook im2col convolution (see ``convolution`` for the fast
-one that ordinary Conv2D layers use), done for every group at once: the
-windows of x are copied into one matrix per group, and one batched matrix
-product multiplies each by its group's filters.
+The op is ``convolution.Conv2D`` (im2col, one product, col2im back) done for
+every group at once: the windows of x are copied into one matrix per group,
+and one batched matrix product multiplies each by its group's filters.
 """
 
 from ..autograd.function import Function
 from ..backend import get_array_module
 from .reshaping import reshape
-from .sliding_window import Geometry, pair
+from .sliding_window import Geometry, add_windows_back, padding_argument, paddings, pair, windows
 
 
 class GroupedConv2D(Function):
@@ -30,50 +29,40 @@ class GroupedConv2D(Function):
 
         dL/dK[g] = cols[g]^T @ dL/dY[g],    dL/dcols[g] = dL/dY[g] @ K[g]^T,
 
-    and dL/dx adds each window's row of dL/dcols back onto the pixels it was
-    copied from (col2im): tap (a, b) of every window at once, as a strided slice.
-    Strides and dilation only change which pixels the windows read.
+    and dL/dx adds the gradients of all the copies of each pixel back (col2im).
+    With one group it is ``convolution.Conv2D``.
     """
 
     def __init__(self, groups, strides, padding, dilation):
         self.groups, self.strides, self.padding, self.dilation = groups, strides, padding, dilation
 
     def forward(self, x, kernel):
-        xp = get_array_module(x, kernel)
         kh, kw, cg, f = kernel.shape
         g = self.groups
-        self.geometry = Geometry(x.shape, (kh, kw), self.strides, self.dilation, self.padding)
-        windows = self.geometry.windows(self.geometry.pad(x))  # (N, OH, OW, KH, KW, C), a view
-        n, oh, ow = windows.shape[:3]
-        windows = windows.reshape(n, oh, ow, kh, kw, g, cg).transpose(5, 0, 1, 2, 3, 4, 6)
-        cols = xp.ascontiguousarray(windows).reshape(g, n * oh * ow, kh * kw * cg)
+        self.pads = paddings(x.shape, (kh, kw), self.strides, self.dilation, self.padding)
+        padded = get_array_module(x).pad(x, self.pads)  # (N, H + pads, W + pads, C)
+        x_windows = windows(padded, (kh, kw), self.strides, self.dilation)  # (N, OH, OW, KH, KW, C)
+        n, oh, ow = x_windows.shape[:3]
+        by_group = x_windows.reshape(n, oh, ow, kh, kw, g, cg).transpose(5, 0, 1, 2, 3, 4, 6)
+        self.cols = by_group.reshape(g, n * oh * ow, kh * kw * cg)  # im2col per group, a copy
         kernels = kernel.reshape(kh, kw, cg, g, f // g).transpose(3, 0, 1, 2, 4)
         self.kernels = kernels.reshape(g, kh * kw * cg, f // g)  # (G, KH*KW*Cg, Fg)
-        self.cols = cols if self.needs_input_grad[1] else None
         self.x_shape, self.kernel_shape = x.shape, kernel.shape
-        y = cols @ self.kernels  # (G, N*OH*OW, Fg)
+        y = self.cols @ self.kernels  # (G, N*OH*OW, Fg)
         return y.transpose(1, 0, 2).reshape(n, oh, ow, f)  # channel g*Fg + f
 
     def backward(self, gy):
-        xp = get_array_module(gy)
         n, oh, ow, f = gy.shape
         kh, kw, cg, _ = self.kernel_shape
         g = self.groups
         gy = gy.reshape(n * oh * ow, g, f // g).transpose(1, 0, 2)  # (G, N*OH*OW, Fg)
-        gx = gkernel = None
-        if self.needs_input_grad[0]:
-            gcols = gy @ self.kernels.transpose(0, 2, 1)  # (G, N*OH*OW, KH*KW*Cg)
-            gcols = gcols.reshape(g, n, oh, ow, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)
-            gx = self.geometry.padded_empty(self.x_shape, gy.dtype, xp)  # (N, H+pads, W+pads, C)
-            gx[...] = 0
-            for a, b, rows, cols in self.geometry.taps():
-                gx[:, rows, cols, :] += gcols[:, :, :, a, b].reshape(n, oh, ow, g * cg)
-            gx = self.geometry.crop(gx)  # (N, H, W, C)
-        if self.needs_input_grad[1]:
-            gkernels = self.cols.transpose(0, 2, 1) @ gy  # (G, KH*KW*Cg, Fg)
-            gkernel = gkernels.reshape(g, kh, kw, cg, f // g).transpose(1, 2, 3, 0, 4)
-            gkernel = gkernel.reshape(self.kernel_shape)  # (KH, KW, Cg, F)
-        return gx, gkernel
+        gkernels = self.cols.transpose(0, 2, 1) @ gy  # (G, KH*KW*Cg, Fg)
+        gkernel = gkernels.reshape(g, kh, kw, cg, f // g).transpose(1, 2, 3, 0, 4)
+        gcols = gy @ self.kernels.transpose(0, 2, 1)  # (G, N*OH*OW, KH*KW*Cg)
+        gwindows = gcols.reshape(g, n, oh, ow, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)
+        gx = add_windows_back(gwindows.reshape(n, oh, ow, kh, kw, g * cg), self.x_shape,
+                              self.pads, self.strides, self.dilation)
+        return gx, gkernel.reshape(self.kernel_shape)  # (N, H, W, C), (KH, KW, Cg, F)
 
 
 def grouped_conv(inputs, kernel, groups, strides=1, padding="valid", dilation_rate=1):
@@ -94,7 +83,7 @@ def grouped_conv(inputs, kernel, groups, strides=1, padding="valid", dilation_ra
         raise ValueError(f"{name}: with groups={groups}, a kernel for inputs of {channels} "
                          f"channels has shape (height, width, {channels // groups}, filters); "
                          f"received {tuple(kernel.shape)}.")
-    arguments = _window_arguments(strides, padding, dilation_rate)
+    arguments = _window_arguments(inputs, kernel.shape[:2], strides, padding, dilation_rate)
     return GroupedConv2D(groups, *arguments)(inputs, kernel)
 
 
@@ -113,7 +102,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     if inputs.shape[-1] != channels:
         raise ValueError(f"{name}: the inputs have {inputs.shape[-1]} channels but the kernel "
                          f"of shape {tuple(kernel.shape)} expects {channels}.")
-    arguments = _window_arguments(strides, padding, dilation_rate)
+    arguments = _window_arguments(inputs, (kh, kw), strides, padding, dilation_rate)
     one_channel_per_group = reshape(kernel, (kh, kw, 1, channels * multiplier))
     return GroupedConv2D(channels, *arguments)(inputs, one_channel_per_group)
 
@@ -130,6 +119,10 @@ def check_images_and_kernel(name, inputs, kernel, data_format=None):
                          f"{tuple(kernel.shape)}.")
 
 
-def _window_arguments(strides, padding, dilation_rate):
-    """(strides, padding, dilation) checked: pairs of positive ints, "valid" or "same"."""
-    return pair(strides, "strides"), str(padding).lower(), pair(dilation_rate, "dilation_rate")
+def _window_arguments(inputs, window, strides, padding, dilation_rate):
+    """(strides, padding, dilation) checked: pairs of positive ints, "valid" or "same", and
+    the window fitting the inputs (a ValueError naming the sizes otherwise)."""
+    strides, dilation = pair(strides, "strides"), pair(dilation_rate, "dilation_rate")
+    padding = padding_argument(padding)
+    Geometry(inputs.shape, window, strides, dilation, padding)  # raises if it does not fit
+    return strides, padding, dilation

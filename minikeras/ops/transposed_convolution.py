@@ -8,15 +8,14 @@ convolution's output gradient back to its input, which is how TensorFlow
 computes it (Conv2DBackpropInput), so its own backward pass is an ordinary
 convolution.
 
-The op is written plainly: one matrix product gives every pixel's
-contribution to every tap of its window, and a loop over the taps adds them
-into place (col2im).
+So it is ``convolution.Conv2D`` read backwards: its forward pass is one
+matrix product and col2im, its backward pass im2col and two products.
 """
 
 from ..autograd.function import Function
 from ..backend import get_array_module
 from .grouped_convolution import check_images_and_kernel
-from .sliding_window import Geometry, pair
+from .sliding_window import Geometry, add_windows_back, padding_argument, paddings, pair, windows
 
 
 class ConvTranspose2D(Function):
@@ -25,13 +24,12 @@ class ConvTranspose2D(Function):
         y[n, i*sh + a*dh - top, j*sw + b*dw - left, f] += sum_c x[n, i, j, c] * k[a, b, f, c]
 
     for every input pixel (i, j) and tap (a, b), where top and left are the
-    padding a convolution of the (OH, OW) output would have. With g = dL/dy
-    padded as that convolution pads its input, and gcols its windows, one per row
-    (N*H*W, KH*KW*F):
+    padding a convolution of the (OH, OW) output would have. So with X = x as
+    (N*H*W, C) and K = k as (KH*KW*F, C), the windows' values X @ K^T are added
+    into the output (col2im); the backward pass copies g = dL/dy's windows into
+    gcols (N*H*W, KH*KW*F) (im2col), and
 
-        dL/dx = gcols @ K    (the convolution of g with k),    dL/dK = gcols^T @ x,
-
-    with K the kernel as a (KH*KW*F, C) matrix and x as (N*H*W, C).
+        dL/dx = gcols @ K    (the convolution of g with k),    dL/dK = gcols^T @ X.
     """
 
     def __init__(self, output_size, strides, padding, dilation):
@@ -39,30 +37,22 @@ class ConvTranspose2D(Function):
         self.padding, self.dilation = padding, dilation
 
     def forward(self, x, kernel):
-        xp = get_array_module(x, kernel)
         n, h, w, c = x.shape
         kh, kw, f, _ = kernel.shape
-        output_shape = (n, *self.output_size, f)
-        self.geometry = Geometry(output_shape, (kh, kw), self.strides, self.dilation, self.padding)
-        taps = x.reshape(-1, c) @ kernel.reshape(kh * kw * f, c).T  # (N*H*W, KH*KW*F)
-        taps = taps.reshape(n, h, w, kh, kw, f)
-        y = self.geometry.padded_empty(output_shape, taps.dtype, xp)  # (N, OH+pads, OW+pads, F)
-        y[...] = 0
-        for a, b, rows, cols in self.geometry.taps():
-            y[:, rows, cols, :] += taps[:, :, :, a, b]
+        y_shape = (n, *self.output_size, f)
+        self.pads = paddings(y_shape, (kh, kw), self.strides, self.dilation, self.padding)
+        cols = x.reshape(-1, c) @ kernel.reshape(kh * kw * f, c).T  # (N*H*W, KH*KW*F)
         self.x, self.kernel = x, kernel
-        return self.geometry.crop(y)  # (N, OH, OW, F)
+        return add_windows_back(cols.reshape(n, h, w, kh, kw, f), y_shape, self.pads,
+                                self.strides, self.dilation)  # (N, OH, OW, F)
 
     def backward(self, gy):
-        xp = get_array_module(gy)
         kh, kw, f, c = self.kernel.shape
-        windows = self.geometry.windows(self.geometry.pad(gy))  # (N, H, W, KH, KW, F), a view
-        gcols = xp.ascontiguousarray(windows).reshape(-1, kh * kw * f)  # (N*H*W, KH*KW*F)
-        gx = gkernel = None
-        if self.needs_input_grad[0]:
-            gx = (gcols @ self.kernel.reshape(kh * kw * f, c)).reshape(self.x.shape)
-        if self.needs_input_grad[1]:
-            gkernel = (gcols.T @ self.x.reshape(-1, c)).reshape(self.kernel.shape)
+        padded = get_array_module(gy).pad(gy, self.pads)  # (N, OH + pads, OW + pads, F)
+        gy_windows = windows(padded, (kh, kw), self.strides, self.dilation)  # (N, H, W, KH, KW, F)
+        gcols = gy_windows.reshape(-1, kh * kw * f)  # im2col, a copy: (N*H*W, KH*KW*F)
+        gx = (gcols @ self.kernel.reshape(kh * kw * f, c)).reshape(self.x.shape)  # (N, H, W, C)
+        gkernel = (gcols.T @ self.x.reshape(-1, c)).reshape(self.kernel.shape)  # (KH, KW, F, C)
         return gx, gkernel
 
 
@@ -98,7 +88,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
         raise ValueError(f"{name}: the inputs have {inputs.shape[-1]} channels but the kernel of "
                          f"shape {tuple(kernel.shape)} expects {kernel.shape[3]} (its last axis).")
     strides, dilation = pair(strides, "strides"), pair(dilation_rate, "dilation_rate")
-    padding = str(padding).lower()
+    padding = padding_argument(padding)
     extra = (None, None) if output_padding is None else _output_padding(output_padding, strides)
     output_size = tuple(
         transposed_output_size(size, window, stride, rate, padding, more)
