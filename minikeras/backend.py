@@ -15,6 +15,7 @@ The backend is chosen by the ``MINIKERAS_BACKEND`` environment variable
 import contextlib
 import math
 import os
+import threading
 
 import numpy as np
 
@@ -30,9 +31,19 @@ class _Active:
     epsilon = 1e-7
     seed = None
     stream = ()
-    allocation_budget = None  # bytes still allowed while loading a file, or None
     host_rng = np.random.default_rng()
     device_rng = host_rng
+
+
+class _PerThread(threading.local):
+    """Settings of the call in progress in this thread: a load's allocation budget and a
+    ``floatx_scope``. A load or a gradcheck in one thread leaves other threads alone."""
+
+    allocation_budget = None  # bytes still allowed while loading a file, or None
+    floatx = None  # the floatx of the innermost floatx_scope, or None
+
+
+_per_thread = _PerThread()
 
 
 def backend():
@@ -123,27 +134,32 @@ def to_numpy(value):
 
 def floatx():
     """The default float type, as a string: ``"float32"`` unless changed."""
-    return _Active.floatx
+    return _per_thread.floatx or _Active.floatx
 
 
 def set_floatx(value):
     """Sets the default float type: ``"float16"``, ``"float32"`` or ``"float64"``."""
+    _Active.floatx = _checked_floatx(value)
+
+
+def _checked_floatx(value):
     if value not in ("float16", "float32", "float64"):
         raise ValueError(
             f"Unknown floatx {value!r}: expected 'float16', 'float32' or 'float64'."
         )
-    _Active.floatx = value
+    return value
 
 
 @contextlib.contextmanager
 def floatx_scope(value):
-    """Within the block, ``floatx()`` is ``value``; gradcheck uses it for float64."""
-    previous = floatx()
-    set_floatx(value)
+    """Within the block, ``floatx()`` is ``value`` in this thread; gradcheck uses it for
+    float64."""
+    previous = _per_thread.floatx
+    _per_thread.floatx = _checked_floatx(value)
     try:
         yield
     finally:
-        set_floatx(previous)
+        _per_thread.floatx = previous
 
 
 def epsilon():
@@ -228,25 +244,26 @@ def random_mask(generator, shape, probability):
 
 @contextlib.contextmanager
 def allocation_budget(num_bytes):
-    """Within the block, ``check_allocation`` refuses arrays beyond ``num_bytes`` in all.
+    """Within the block (in this thread), ``check_allocation`` refuses arrays beyond
+    ``num_bytes`` in all.
 
     Loading a file builds a model from its config before reading its weights;
     the loaders set a budget proportional to the size of the file, so a config
     that declares a huge layer (Dense(units=10**9)) is a ValueError, not a
     multi-GB allocation.
     """
-    outer = _Active.allocation_budget
-    _Active.allocation_budget = num_bytes
+    outer = _per_thread.allocation_budget
+    _per_thread.allocation_budget = num_bytes
     try:
         yield
     finally:
-        _Active.allocation_budget = outer
+        _per_thread.allocation_budget = outer
 
 
 def check_allocation(shape, dtype, what, persistent=True):
     """Raises ValueError if an array of ``shape`` and ``dtype`` exceeds the allocation budget
     (none outside ``allocation_budget``); ``persistent`` ones (weights) use it up."""
-    budget = _Active.allocation_budget
+    budget = _per_thread.allocation_budget
     if budget is None or not all(isinstance(d, int) for d in shape):
         return
     size = math.prod(shape) * np.dtype(dtype).itemsize
@@ -256,16 +273,19 @@ def check_allocation(shape, dtype, what, persistent=True):
             f"loaded can justify ({budget:,} bytes left): the file is damaged or misleading."
         )
     if persistent:
-        _Active.allocation_budget = budget - size
+        _per_thread.allocation_budget = budget - size
 
 
 _uids = {}
+_uids_lock = threading.Lock()
 
 
 def get_uid(prefix):
-    """1, 2, 3, ... for successive calls with the same prefix (layer auto-naming)."""
-    _uids[prefix] = _uids.get(prefix, 0) + 1
-    return _uids[prefix]
+    """1, 2, 3, ... for successive calls with the same prefix (layer auto-naming), from any
+    thread."""
+    with _uids_lock:
+        _uids[prefix] = _uids.get(prefix, 0) + 1
+        return _uids[prefix]
 
 
 def clear_session():

@@ -9,31 +9,39 @@ the Function to its inputs): that chain of links is the graph that
 """
 
 import contextlib
+import threading
 
 from .tensor import Tensor
 
 
-class _GradMode:
+class _GradMode(threading.local):
+    """Whether ops record the graph, per thread: a ``predict`` in one thread never turns
+    off the gradients of a ``fit`` in another."""
+
     enabled = True
+
+
+_grad_mode = _GradMode()
 
 
 @contextlib.contextmanager
 def no_grad():
-    """Within the block, ops record no graph: outputs never require gradients.
+    """Within the block (in this thread), ops record no graph: outputs never require
+    gradients.
 
     Use it for inference and for updates that must not be differentiated.
     """
-    previous = _GradMode.enabled
-    _GradMode.enabled = False
+    previous = _grad_mode.enabled
+    _grad_mode.enabled = False
     try:
         yield
     finally:
-        _GradMode.enabled = previous
+        _grad_mode.enabled = previous
 
 
 def is_grad_enabled():
-    """Whether ops currently record the graph (False inside ``no_grad()``)."""
-    return _GradMode.enabled
+    """Whether ops currently record the graph in this thread (False inside ``no_grad()``)."""
+    return _grad_mode.enabled
 
 
 class Function:
@@ -54,7 +62,7 @@ class Function:
         needs_input_grad = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
         self.needs_input_grad = needs_input_grad
         output = Tensor(self.forward(*arrays))
-        if _GradMode.enabled and any(needs_input_grad):
+        if _grad_mode.enabled and any(needs_input_grad):
             output.requires_grad = True
             output.creator = self
             self.inputs = inputs

@@ -9,6 +9,7 @@ the call for the functional API instead of computing.
 
 import contextlib
 import inspect
+import threading
 
 import numpy as np
 
@@ -21,11 +22,15 @@ from .input_spec import InputSpec
 from .keras_tensor import KerasTensor, Node
 
 
-class _CallContext:
-    """The ``training`` flag of the outermost layer call in progress (None outside calls)."""
+class _CallContext(threading.local):
+    """The ``training`` flag of the outermost layer call in progress in this thread (None
+    outside calls)."""
 
     active = False
     training = None
+
+
+_call_context = _CallContext()
 
 
 class Layer:
@@ -236,7 +241,7 @@ class Layer:
         self._check_input_spec(inputs)  # before build, as Keras: build may rely on the rank
         with _errors_naming(self):
             self._maybe_build(tree.map_structure(lambda t: tuple(t.shape), inputs))
-            if not _CallContext.active:
+            if not _call_context.active:
                 self._clear_losses()
             outputs = self._call_in_context(inputs, *args[1:], **kwargs)
         if self.activity_regularizer is not None:
@@ -245,18 +250,19 @@ class Layer:
         return outputs
 
     def _call_in_context(self, inputs, *args, training=None, **kwargs):
-        outer_active, outer_training = _CallContext.active, _CallContext.training
+        context = _call_context
+        outer_active, outer_training = context.active, context.training
         if training is None:
             training = outer_training
         if self._call_accepts("training"):
             if training is None:
                 training = self._call_default("training")
             kwargs["training"] = training
-        _CallContext.active, _CallContext.training = True, training
+        context.active, context.training = True, training
         try:
             return self.call(inputs, *args, **kwargs)
         finally:
-            _CallContext.active, _CallContext.training = outer_active, outer_training
+            context.active, context.training = outer_active, outer_training
 
     def _call_accepts(self, argument):
         return argument in _call_parameters(type(self))

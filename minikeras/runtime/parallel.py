@@ -47,6 +47,7 @@ class _Pool:
     jobs = None  # each waiting worker takes the next job put here and works on it
     blas = None  # threadpoolctl's controllers of the BLAS libraries NumPy loaded
     local = threading.local()  # .busy: this thread is already running pieces
+    starting = threading.Lock()  # held while the first caller starts the workers
 
 
 def pieces(count, bytes_each, xp, at_least=1, min_items=1):
@@ -202,17 +203,21 @@ class _Job:
 
 
 def _jobs():
-    """The queue of jobs, read by the worker threads (started the first time)."""
-    if _Pool.jobs is None:
-        _Pool.jobs = queue.SimpleQueue()
-        for number in range(_Pool.threads - 1):
-            threading.Thread(target=_serve, name=f"minikeras-{number}", daemon=True).start()
+    """The queue of jobs, read by the worker threads (started the first time, once even when
+    several threads ask at once)."""
+    with _Pool.starting:
+        if _Pool.jobs is None:
+            jobs = queue.SimpleQueue()
+            for number in range(_Pool.threads - 1):
+                threading.Thread(target=_serve, args=(jobs,), name=f"minikeras-{number}",
+                                 daemon=True).start()
+            _Pool.jobs = jobs
     return _Pool.jobs
 
 
-def _serve():
+def _serve(jobs):
     while True:
-        _Pool.jobs.get().work()
+        jobs.get().work()
 
 
 class SingleThreadedBlas:

@@ -7,10 +7,20 @@ or inside ``custom_object_scope``) does the same for one load.
 """
 
 import inspect
+import threading
 
 _GLOBAL_CUSTOM_OBJECTS = {}
 _GLOBAL_CUSTOM_NAMES = {}
-_SCOPES = []
+
+
+class _Scopes(threading.local):
+    """The dicts of the ``custom_object_scope`` blocks this thread is inside, innermost last."""
+
+    def __init__(self):
+        self.stack = []
+
+
+_scopes = _Scopes()
 
 
 def register_keras_serializable(package="Custom", name=None):
@@ -39,7 +49,7 @@ def is_registered(obj):
 
 def get_registered_object(name, custom_objects=None, module_objects=None):
     """The object registered (or passed in ``custom_objects``) under ``name``, or None."""
-    for scope in reversed(_SCOPES):
+    for scope in reversed(_scopes.stack):
         if name in scope:
             return scope[name]
     if name in _GLOBAL_CUSTOM_OBJECTS:
@@ -57,17 +67,18 @@ def get_custom_objects():
 
 
 class CustomObjectScope:
-    """Within ``with CustomObjectScope({"Name": obj}):``, loading finds ``obj`` by that name."""
+    """Within ``with CustomObjectScope({"Name": obj}):``, loading (in this thread) finds ``obj``
+    by that name."""
 
     def __init__(self, custom_objects):
         self.custom_objects = dict(custom_objects or {})
 
     def __enter__(self):
-        _SCOPES.append(self.custom_objects)
+        _scopes.stack.append(self.custom_objects)
         return self
 
     def __exit__(self, *exc_info):
-        _SCOPES.pop()
+        _scopes.stack.pop()
 
 
 custom_object_scope = CustomObjectScope
