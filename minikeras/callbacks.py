@@ -704,13 +704,16 @@ class CSVLogger(Callback):
 class TerminateOnNaN(Callback):
     """Stops training at the first NaN or infinite loss (or raises, with raise_error).
 
-    Unlike tf.keras, the update of that step is not applied: with this callback
-    present, fit checks the loss and the gradients before each update and skips
-    one that is not finite, so training ends with the weights of the last
-    finite step, not NaN ones. (A step whose loss is finite but whose
-    gradients overflow stops training too.) ``model.history.stop_reason`` says
-    where it stopped; the epoch's logs show the non-finite loss.
-    Without this callback, fit does no such check and costs nothing more.
+    Unlike tf.keras, the step that goes non-finite is taken back: with this
+    callback present, fit checks each step's loss, gradients and every value
+    the step wrote (the weights, the optimizer's slots and ``iterations``,
+    BatchNormalization's moving statistics) and, if one is not finite, puts
+    all of them back as the previous step left them, so training ends with the
+    model of the last finite step, not NaN ones. (A step whose loss is finite
+    but whose gradients or update overflow stops training too.)
+    ``model.history.stop_reason`` says where it stopped; the epoch's logs show
+    the non-finite loss. This costs a copy of the weights and optimizer state
+    per step; without this callback, fit does no such check and costs nothing more.
     """
 
     def __init__(self, raise_error=False):
@@ -724,9 +727,10 @@ class TerminateOnNaN(Callback):
     def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         bad_loss = loss is not None and (math.isnan(loss) or math.isinf(loss))
-        if not (bad_loss or getattr(self.model, "skipped_non_finite_update", False)):
+        skipped = getattr(self.model, "skipped_non_finite_update", False)
+        if not (bad_loss or skipped):
             return
-        what = f"loss {loss}" if bad_loss else "gradients (with a finite loss)"
+        what = f"loss {loss}" if bad_loss else skipped
         reason = (f"TerminateOnNaN: non-finite {what} at epoch {self._epoch + 1}, batch "
                   f"{batch}; that step's update was not applied, so the weights are those "
                   "of the last finite step.")

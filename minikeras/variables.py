@@ -1,6 +1,12 @@
-"""Variable: a named, mutable tensor — a layer's weight or a metric's state."""
+"""Variable: a named, mutable tensor — a layer's weight or a metric's state.
 
+``UndoLog`` keeps the values a training step overwrote, so that a step that
+turns out not finite can be taken back (TerminateOnNaN).
+"""
+
+import contextlib
 import numbers
+import threading
 
 import numpy as np
 
@@ -58,6 +64,7 @@ class Variable(Tensor):
 
     def assign(self, value):
         """Overwrites the value in place; ``value`` must have this variable's shape."""
+        _record(self)
         new = _operand(value, self.dtype) if self.shape == () else _to_device_array(
             value, self.dtype)
         if new.shape != self.shape:
@@ -71,12 +78,14 @@ class Variable(Tensor):
 
     def assign_add(self, delta):
         """Adds ``delta`` (broadcastable to the shape) in place."""
+        _record(self)
         self.data += _operand(delta, self.dtype)
         self._assignments += 1
         return self
 
     def assign_sub(self, delta):
         """Subtracts ``delta`` (broadcastable to the shape) in place."""
+        _record(self)
         self.data -= _operand(delta, self.dtype)
         self._assignments += 1
         return self
@@ -93,6 +102,71 @@ def _operand(value, dtype):
     if isinstance(value, (numbers.Number, np.generic)):
         return np.dtype(dtype).type(value)
     return _to_device_array(value, dtype)
+
+
+class _Recording(threading.local):
+    log = None  # the UndoLog that saves what this thread assigns, or None
+
+
+_recording = _Recording()
+
+
+def _record(variable):
+    if _recording.log is not None:
+        _recording.log.save([variable])
+
+
+class UndoLog:
+    """The values variables had before a training step wrote them, to put back if the step
+    turns out not finite.
+
+    Inside ``with log.recording():`` every Variable this thread assigns (as
+    BatchNormalization's moving statistics are, in the forward pass) has its
+    value saved first, once per step; ``save(variables)`` saves others up front
+    (an optimizer updates its variables' arrays in place, not through
+    ``assign``). ``undo()`` puts back every saved value and ``clear()`` starts
+    the next step. The copies live in buffers kept from one step to the next,
+    so a step allocates nothing.
+    """
+
+    def __init__(self):
+        self._buffers = {}  # id(variable): a buffer of its shape, dtype and device
+        self.saved = []  # the variables saved since the last clear(), in order
+        self._saved_ids = set()
+
+    def clear(self):
+        self.saved, self._saved_ids = [], set()
+
+    def save(self, variables):
+        """Copies the values of those ``variables`` not saved since the last ``clear()``."""
+        for variable in variables:
+            if id(variable) in self._saved_ids:
+                continue
+            buffer = self._buffers.get(id(variable))
+            if buffer is None or buffer.shape != variable.data.shape or (
+                    buffer.dtype != variable.data.dtype or type(buffer) is not type(
+                        variable.data)):
+                self._buffers[id(variable)] = variable.data.copy()
+            else:
+                buffer[...] = variable.data
+            self._saved_ids.add(id(variable))
+            self.saved.append(variable)
+
+    def undo(self):
+        """Puts back the values saved since the last ``clear()``, then clears."""
+        for variable in self.saved:
+            variable.assign(self._buffers[id(variable)])
+        self.clear()
+
+    @contextlib.contextmanager
+    def recording(self):
+        """Within the block, this thread's assignments save the old values first."""
+        outer = _recording.log
+        _recording.log = self
+        try:
+            yield
+        finally:
+            _recording.log = outer
 
 
 def _to_device_array(value, dtype):

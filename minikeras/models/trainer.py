@@ -28,6 +28,7 @@ from ..ops.cross_entropy import labels_checked
 from ..runtime import parallel
 from ..serialization import deserialize_keras_object, serialize_keras_object
 from ..utils import tree
+from ..variables import UndoLog
 from . import data_adapters, data_checks
 from .compile_utils import (
     CompileLoss,
@@ -53,8 +54,8 @@ class Trainer:
         self._compile_config = None
         self._step_weights = None
         self._checked_data = None  # (what was checked, its target rules): see _target_rules
-        self._skip_non_finite_updates = False  # set by fit when TerminateOnNaN is present
-        self.skipped_non_finite_update = False
+        self._undo_log = None  # an UndoLog while fit runs with TerminateOnNaN
+        self.skipped_non_finite_update = False  # or what was not finite in the last step
 
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
@@ -149,25 +150,46 @@ class Trainer:
     def train_step(self, data):
         """One gradient step on one batch ``(x, y[, sample_weight])``; returns the logs."""
         x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=True)
+        log = self._undo_log
+        if log is not None:
+            log.clear()
+        with log.recording() if log is not None else contextlib.nullcontext():
+            y_pred = self(x, training=True)  # may assign moving statistics
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         weights = self._trainable_for_step()
         if weights and loss.requires_grad:
             loss.backward()
             grads = [w.grad for w in weights]
-            # With TerminateOnNaN, a step whose loss or gradients are not finite is not
-            # applied, so training stops with the weights of the last finite step.
-            self.skipped_non_finite_update = self._skip_non_finite_updates and not _all_finite(
-                loss, grads)
-            if not self.skipped_non_finite_update:
+            if log is None:
                 self.optimizer.apply(grads, weights)
+            else:
+                self.skipped_non_finite_update = self._apply_if_finite(log, loss, grads, weights)
             for w in weights:
                 w.grad = None
         elif not weights:
             warnings.warn("The model does not have any trainable weights.", stacklevel=2)
         with no_grad():
             return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _apply_if_finite(self, log, loss, grads, weights):
+        """Applies the update, then takes the whole step back if the loss, a gradient or a
+        value the step wrote (weight, optimizer slot, moving statistic) is not finite, so
+        training stops with the values of the last finite step (TerminateOnNaN). Returns
+        False, or what was not finite."""
+        if not self.optimizer.built:
+            self.optimizer.build(weights)
+        log.save([*weights, *self.optimizer.variables])
+        self.optimizer.apply(grads, weights)
+        written = [v.data for v in log.saved]
+        if _all_finite([loss.data, *grads, *written]):  # one trip to the host
+            return False
+        log.undo()
+        if not _all_finite([loss.data]):
+            return "loss"
+        if not _all_finite(grads):
+            return "gradients (with a finite loss)"
+        return "update (with a finite loss and gradients)"
 
     def test_step(self, data):
         """Loss and metrics on one batch, with ``training=False`` and no graph."""
@@ -229,13 +251,13 @@ class Trainer:
                                         add_history=True)
         self.stop_training = False
         self._step_weights = None
-        self._skip_non_finite_updates = any(isinstance(c, TerminateOnNaN)
-                                            for c in callbacks.callbacks)
+        self._undo_log = UndoLog() if any(isinstance(c, TerminateOnNaN)
+                                          for c in callbacks.callbacks) else None
         try:
             training_logs = self._train_epochs(epochs_data, validation, validation_freq,
                                                callbacks, initial_epoch, epochs)
         finally:
-            self._skip_non_finite_updates = self.skipped_non_finite_update = False
+            self._undo_log, self.skipped_non_finite_update = None, False
         if epochs > 0 and hasattr(self.optimizer, "finalize_variable_values"):
             self.optimizer.finalize_variable_values(self.trainable_weights)  # EMA weights
         callbacks.on_train_end(logs=training_logs)
@@ -585,14 +607,15 @@ def _concatenate(outputs):
     return np.concatenate(outputs, axis=0)
 
 
-def _all_finite(loss, grads):
-    """Whether the loss and every gradient are finite (one trip to the host)."""
-    total = loss.data.sum() + sum(g.sum() for g in grads if g is not None)
+def _all_finite(arrays):
+    """Whether every element of ``arrays`` (None ones skipped) is finite (one trip to the
+    host)."""
+    arrays = [a for a in arrays if a is not None]
+    total = sum(a.sum() for a in arrays)
     xp = backend.get_array_module(total)
     if bool(backend.to_numpy(xp.isfinite(total))):
         return True
     # The sum of finite values can overflow: look at each one.
-    arrays = [loss.data, *(g for g in grads if g is not None)]
     return all(bool(backend.to_numpy(xp.isfinite(a).all())) for a in arrays)
 
 
