@@ -308,7 +308,7 @@ def test_every_op_is_checked():
         "conv", "max_pool", "average_pool", "fused_batch_normalization", "batch_normalization",
         "dropout",
     } | {"fused_conv", "fused_dense"} | {  # checked in tests/test_fused_ops.py
-        "take", "repeat", "pad", "layer_normalization",  # tests/test_gather_pad_standardize_ops.py
+        "take", "repeat", "pad", "layer_normalization",  # tests/test_take_pad_resize_ops.py
     } | {"depthwise_conv", "conv_transpose"}  # checked in tests/test_convolution_ops.py
     public = {name for name in dir(ops) if not name.startswith("_")
               and callable(getattr(ops, name))}

@@ -12,6 +12,7 @@ backward on one screen, and a fast twin in ``fast/`` computing the same
 functions (``ops.conv``, ``ops.max_pool``...) and the layers run the fast one.
 """
 
+from . import image
 from .activation import (
     elu,
     gelu,

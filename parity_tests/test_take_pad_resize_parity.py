@@ -1,5 +1,6 @@
-"""ops.take, ops.repeat, ops.pad and ops.layer_normalization against Keras's own keras.ops
-on the TensorFlow backend: values, and gradients with respect to every float input."""
+"""ops.take, ops.repeat, ops.pad, ops.image.resize and ops.layer_normalization against Keras's
+own keras.ops on the TensorFlow backend: values, and gradients with respect to every float
+input."""
 
 import numpy as np
 import tensorflow as tf
@@ -51,6 +52,21 @@ def test_pad(data):
                       lambda x: keras_ops.pad(x, widths, mode=mode, constant_values=value),
                       [data.draw(mst.arrays(shape, dtype="float32"))], "reduction",
                       f"ops.pad({widths}, {mode})")
+
+
+@given(data=st.data())
+def test_image_resize(data):
+    shape = data.draw(st.tuples(st.integers(1, 2), st.integers(1, 6), st.integers(1, 6),
+                                st.integers(1, 3)))
+    size = data.draw(st.tuples(st.integers(1, 9), st.integers(1, 9)))
+    kwargs = {"interpolation": data.draw(st.sampled_from(["bilinear", "nearest"])),
+              "data_format": data.draw(st.sampled_from(["channels_last", "channels_first"]))}
+    kwargs.update(data.draw(st.sampled_from([{}, {"crop_to_aspect_ratio": True},
+                                             {"pad_to_aspect_ratio": True, "fill_value": 0.5}])))
+    compare_functions(lambda x: mk.ops.image.resize(x, size, **kwargs),
+                      lambda x: keras_ops.image.resize(x, size, **kwargs),
+                      [data.draw(mst.arrays(shape, dtype="float32"))], "linear",
+                      f"ops.image.resize({size}, {kwargs})")
 
 
 @given(data=st.data())

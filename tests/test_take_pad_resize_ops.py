@@ -1,6 +1,6 @@
-"""take, repeat, pad and standardize (the ops of Embedding, UpSampling2D, ZeroPadding2D and
-the per-sample normalizations): forward against NumPy, backward against finite differences,
-the device against NumPy."""
+"""take, repeat, pad, image.resize and standardize (the ops of Embedding, UpSampling2D,
+ZeroPadding2D and the per-sample normalizations): forward against NumPy, backward against
+finite differences, the device against NumPy."""
 
 import numpy as np
 import pytest
@@ -103,6 +103,41 @@ def test_pad_rejects_what_it_cannot_do(kwargs, message):
 
 
 @given(data=st.data())
+def test_resize_interpolates_and_its_gradient_is_the_transposed_interpolation(data):
+    shape = data.draw(st.tuples(st.integers(1, 2), st.integers(1, 4), st.integers(1, 4),
+                                st.integers(1, 2)))
+    size = data.draw(st.tuples(st.integers(1, 6), st.integers(1, 6)))
+    interpolation = data.draw(st.sampled_from(["bilinear", "nearest"]))
+    data_format = data.draw(st.sampled_from(["channels_last", "channels_first"]))
+    x = data.draw(mst.arrays(shape))
+    gradcheck(lambda t: ops.image.resize(t, size, interpolation=interpolation,
+                                         data_format=data_format), x)
+    resized = ops.image.resize(Tensor(x), size, interpolation=interpolation).numpy()
+    if interpolation == "bilinear":  # each output is a weighted mean of inputs
+        assert resized.min() >= x.min() - 1e-12 and resized.max() <= x.max() + 1e-12
+    else:  # each output is one of the inputs of its channel
+        assert np.isin(resized, x).all()
+
+
+def test_resize_by_whole_factors_repeats_nearest_pixels_and_keeps_same_size_images():
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 2))
+    np.testing.assert_array_equal(ops.image.resize(Tensor(x), (6, 12), "nearest").numpy(),
+                                  x.repeat(2, axis=1).repeat(3, axis=2))
+    np.testing.assert_allclose(ops.image.resize(Tensor(x), (3, 4)).numpy(), x, rtol=1e-12)
+    np.testing.assert_allclose(ops.image.resize(Tensor(x[0]), (3, 4)).numpy(), x[0],
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"size": (2, 2), "interpolation": "bicubic"}, "interpolation"),
+    ({"size": (2, 0)}, "size"), ({"size": (2, 2), "antialias": True}, "antialias"),
+])
+def test_resize_refuses_what_it_cannot_do(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ops.image.resize(Tensor(np.zeros((1, 3, 3, 1))), **kwargs)
+
+
+@given(data=st.data())
 def test_standardize_and_layer_normalization(data):
     shape = data.draw(mst.shapes(min_dims=2, max_dims=3, min_side=2, max_side=4))
     axes = data.draw(st.lists(st.integers(-len(shape), len(shape) - 1), min_size=1, max_size=2,
@@ -135,6 +170,7 @@ def _device_results(x):
     outputs = [ops.take(values, backend.to_device(np.array([[2, 0], [2, 1]])), axis=0),
                ops.repeat(values, 2, axis=1), ops.pad(values, ((1, 0), (2, 1))),
                ops.pad(values, ((1, 2), (0, 1)), mode="reflect"),
+               ops.image.resize(ops.reshape(values, (1, 3, 4, 1)), (5, 7)),
                ops.layer_normalization(values, axis=-1, epsilon=1e-3)]
     total = ops.sum(ops.concatenate([ops.reshape(y, (-1,)) for y in outputs]) * 1.5)
     total.backward()
