@@ -51,8 +51,9 @@ def to_keras(model, custom_objects=None):
     with tempfile.TemporaryDirectory(prefix="minikeras-bridge-") as folder:
         path = os.path.join(folder, "model.keras")
         saving.save_model(model, path)
-        try:
-            return tf.keras.models.load_model(path, custom_objects=custom_objects)
+        try:  # the file is this process's own, just written: its Lambda code is the user's
+            return tf.keras.models.load_model(path, custom_objects=custom_objects,
+                                              safe_mode=False)
         except Exception as error:  # Keras raises ValueError, TypeError, KeyError...
             raise ValueError(
                 f"to_keras: tf.keras could not rebuild the minikeras model '{model.name}' "
@@ -81,8 +82,8 @@ def from_keras(keras_model, custom_objects=None):
     with tempfile.TemporaryDirectory(prefix="minikeras-bridge-") as folder:
         path = os.path.join(folder, "model.keras")
         keras_model.save(path)
-        try:
-            return saving.load_model(path, custom_objects=custom_objects)
+        try:  # the file is this process's own, just written: its Lambda code is the user's
+            return saving.load_model(path, custom_objects=custom_objects, safe_mode=False)
         except (ValueError, TypeError) as error:
             raise ValueError(
                 f"from_keras: minikeras could not rebuild the tf.keras model "

@@ -110,6 +110,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
     custom_objects: {name: class or function} for your own layers, losses, metrics.
     compile: also compile it as it was saved (optimizer state included).
+    safe_mode: refuse to run the Python lambdas a file may hold (a ``Lambda`` layer's
+        function); pass False only for a file you trust.
     """
     filepath = os.fspath(filepath)
     if not filepath.endswith(".keras"):
@@ -134,7 +136,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             config.pop("compile_config", None)
         budget = WEIGHTS_BUDGET_FACTOR * len(weights) + BUDGET_SLACK_BYTES
         with backend.allocation_budget(budget):
-            model = deserialize_keras_object(config, custom_objects=custom_objects)
+            model = deserialize_keras_object(config, custom_objects=custom_objects,
+                                             safe_mode=safe_mode)
         if not isinstance(model, Layer) or not hasattr(model, "compile"):
             raise ValueError(f"{filepath}: the config describes {model!r}, not a model.")
         with open_hdf5(io.BytesIO(weights), filepath) as store:

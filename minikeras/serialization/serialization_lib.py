@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 
 from . import object_registration
+from .safe_mode import load_lambda, safe_mode_scope
 
 # minikeras packages whose public classes and functions Keras has under "keras.<name>".
 _COMPONENTS = ("layers", "losses", "metrics", "optimizers", "initializers", "regularizers",
@@ -115,8 +116,15 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
     """The object ``config`` describes; classes are only looked up, never imported.
 
     custom_objects: {name: class or function} for users' own objects.
+    safe_mode: refuse the Python lambdas a config may hold (see ``safe_mode.py``);
+        False runs them, for a file you trust. A load in progress keeps its own choice.
     Raises ValueError for a name that is neither built in nor given/registered.
     """
+    with safe_mode_scope(safe_mode):
+        return _deserialize(config, custom_objects)
+
+
+def _deserialize(config, custom_objects):
     custom_objects = dict(custom_objects or {})
     if config is None or isinstance(config, (bool, int, float)):
         return config
@@ -180,11 +188,14 @@ def _deserialize_special(config):
     if class_name == "__slice__":
         return slice(inner["start"], inner["stop"], inner["step"])
     if class_name == "__lambda__":
-        raise ValueError(
-            "The file holds a Python lambda. Loading never runs code stored in a file; pass the "
-            "function it stands for in `custom_objects`, or use a named function registered "
-            "with @keras.saving.register_keras_serializable()."
-        )
+        code = inner.get("value") if isinstance(inner, dict) else None
+        if not isinstance(code, (list, tuple)) or len(code) != 3:  # minikeras keeps no code
+            raise ValueError(
+                "The file holds a Python lambda without its code. Pass the function it stands "
+                "for in `custom_objects`, or use a named function registered with "
+                "@keras.saving.register_keras_serializable().")
+        return load_lambda({"config": dict(zip(("code", "defaults", "closure"), code,
+                                                strict=True))})
     return _NOT_SPECIAL
 
 
