@@ -8,6 +8,8 @@ from .layer import Layer
 class Activation(Layer):
     """Applies ``activation`` (a name such as "relu", or a function); the shape is unchanged."""
 
+    supports_masking = True  # passes a sequence mask on, as in Keras
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)

@@ -27,6 +27,16 @@ class Merge(Layer):
     def merge(self, inputs):
         raise NotImplementedError
 
+    def compute_mask(self, inputs, previous_mask):
+        """Where every input's mask is True (None when no input has one), as in Keras."""
+        masks = [m for m in tree.flatten(previous_mask) if m is not None]
+        if not masks:
+            return None
+        combined = masks[0]
+        for mask in masks[1:]:
+            combined = ops.logical_and(combined, mask)
+        return combined
+
     def compute_output_shape(self, input_shape):
         return self._output_shape(input_shape)
 

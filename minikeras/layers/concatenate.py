@@ -1,6 +1,7 @@
 """Concatenate: joins a list of inputs along an axis."""
 
 from .. import ops
+from ..utils import tree
 from .base_merge import Merge
 
 
@@ -21,6 +22,21 @@ class Concatenate(Merge):
 
     def merge(self, inputs):
         return ops.concatenate(inputs, axis=self.axis)
+
+    def compute_mask(self, inputs, previous_mask):
+        """As Keras: each input's mask, widened to the input's shape (all True for an input
+        without one), joined like the inputs, then True where any of the last axis is."""
+        masks = tree.flatten(previous_mask)
+        if all(m is None for m in masks):
+            return None
+        full = []
+        for x, mask in zip(inputs, masks, strict=True):
+            if mask is None:
+                mask = ops.ones_like(x, dtype=bool)
+            elif mask.ndim < x.ndim:
+                mask = ops.broadcast_to(ops.expand_dims(mask, -1), x.shape)
+            full.append(mask)
+        return ops.any(ops.concatenate(full, axis=self.axis), axis=-1)
 
     def _output_shape(self, input_shapes):
         """The joined shape; ValueError naming the layer if the other axes differ."""

@@ -13,6 +13,8 @@ class Dense(Layer):
     has shape (input_dim, units), the bias (units,).
     """
 
+    supports_masking = True  # passes a sequence mask on, as in Keras
+
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,

@@ -1,10 +1,9 @@
 """Dropout: zeros random inputs in training, a regularizer against co-adaptation."""
 
-import numpy as np
-
-from .. import backend, ops
+from .. import ops
 from .input_spec import InputSpec
 from .layer import Layer
+from .seeded import LayerGenerator
 
 
 class Dropout(Layer):
@@ -19,6 +18,8 @@ class Dropout(Layer):
         from the backend's generator (seeded by ``utils.set_random_seed``).
     """
 
+    supports_masking = True  # passes a sequence mask on, as in Keras
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
@@ -30,7 +31,7 @@ class Dropout(Layer):
                 raise ValueError(f"Dropout: `noise_shape` must hold positive ints or None. "
                                  f"Received: noise_shape={noise_shape}")
         self.rate, self.noise_shape, self.seed = rate, noise_shape, seed
-        self._generator, self._generator_stream = None, None
+        self._generator = LayerGenerator(seed)
         self.input_spec = InputSpec(min_ndim=1 if noise_shape is None else len(noise_shape))
         self.built = True
 
@@ -38,11 +39,8 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             return inputs
         self._check_noise_shape(inputs.shape)
-        if self.seed is not None and self._generator_stream != backend.stream():
-            self._generator_stream = backend.stream()
-            self._generator = backend.make_device_rng(
-                _derived_seed(self.seed, self._generator_stream))
-        return ops.dropout(inputs, self.rate, noise_shape=self.noise_shape, seed=self._generator)
+        return ops.dropout(inputs, self.rate, noise_shape=self.noise_shape,
+                           seed=self._generator.get())
 
     def _check_noise_shape(self, shape):
         if self.noise_shape is not None and (len(self.noise_shape) != len(shape) or any(
@@ -57,9 +55,3 @@ class Dropout(Layer):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed,
                 "noise_shape": self.noise_shape}
 
-
-def _derived_seed(seed, stream):
-    """One int from the layer's seed and the stream key: the seed itself before any stream."""
-    if not stream:
-        return seed
-    return int(np.random.SeedSequence([seed, *stream]).generate_state(1)[0])

@@ -5,15 +5,22 @@ with ops in ``call()``. Its weights are created lazily: the first call
 passes the input shape to ``build()``, so ``Dense(64)`` need not be told
 its input size. Calling a layer on a KerasTensor (``keras.Input``) records
 the call for the functional API instead of computing.
+
+Masks travel with the tensors, as in Keras: a layer that makes one
+(``Embedding(mask_zero=True)``) attaches it to its output as ``_keras_mask``;
+the next layer receives it as its ``mask`` argument if its ``call`` takes
+one, and passes it on to its own output if it ``supports_masking``; losses
+and metrics weigh the model's outputs by it.
 """
 
 import contextlib
 import inspect
 import threading
+import warnings
 
 import numpy as np
 
-from .. import backend, initializers, regularizers
+from .. import backend, initializers, ops, regularizers
 from ..autograd import Tensor, no_grad
 from ..utils import tree
 from ..utils.naming import to_snake_case, unique_name
@@ -243,11 +250,66 @@ class Layer:
             self._maybe_build(tree.map_structure(lambda t: tuple(t.shape), inputs))
             if not _call_context.active:
                 self._clear_losses()
+            previous_mask, kwargs = self._mask_argument(inputs, kwargs)
             outputs = self._call_in_context(inputs, *args[1:], **kwargs)
         if self.activity_regularizer is not None:
             for output in tree.flatten(outputs):
-                self.add_loss(self.activity_regularizer(output) / output.shape[0])
+                self.add_loss(self._activity_loss(output))
+        self._attach_masks(inputs, outputs, previous_mask)
         return outputs
+
+    def _activity_loss(self, output):
+        """The activity regularizer's penalty on ``output``, per sample (as Keras divides it
+        by the batch size: 0 for an empty batch; a scalar output is not divided)."""
+        loss = self.activity_regularizer(output)
+        if not output.shape:
+            return loss
+        return ops.divide_no_nan(loss, float(output.shape[0]))
+
+    def _mask_argument(self, inputs, kwargs):
+        """(the inputs' mask, kwargs with ``mask`` filled in from it when ``call`` takes a mask
+        and none was given)."""
+        if kwargs.get("mask") is not None:
+            return kwargs["mask"], kwargs
+        mask = tree.map_structure(get_keras_mask, inputs)
+        if self._call_accepts("mask") and any(m is not None for m in tree.flatten(mask)):
+            kwargs = {**kwargs, "mask": mask}
+        return mask, kwargs
+
+    def _attach_masks(self, inputs, outputs, previous_mask):
+        """Gives the outputs the masks ``compute_mask`` returns (outputs that have one keep
+        it); a layer that does not support masking drops its input's mask, with a warning."""
+        flat_outputs = tree.flatten(outputs)
+        if not self.supports_masking:
+            if any(m is not None for m in tree.flatten(previous_mask)):
+                warnings.warn(f'Layer "{self.name}" ({type(self).__name__}) was passed an input '
+                              "with a mask attached to it, but it does not support masking: "
+                              "layers after it will not see the mask.", stacklevel=3)
+            return
+        if all(get_keras_mask(x) is not None for x in flat_outputs):
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        for output, mask in zip(flat_outputs, tree.flatten(masks), strict=False):
+            if get_keras_mask(output) is None and mask is not None:
+                output._keras_mask = mask
+
+    @property
+    def supports_masking(self):
+        """Whether the layer passes a mask on to its outputs (through ``compute_mask``): by
+        default, whether it overrides compute_mask; layers set it to say otherwise."""
+        explicit = self.__dict__.get("_supports_masking")
+        return type(self).compute_mask is not Layer.compute_mask if explicit is None else explicit
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self._supports_masking = bool(value)
+
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of the outputs (None: no mask); by default the inputs' own, which layers
+        that keep the sequence axis pass on when they set ``supports_masking``."""
+        return previous_mask
 
     def _call_in_context(self, inputs, *args, training=None, **kwargs):
         context = _call_context
@@ -392,6 +454,11 @@ def _call_parameters(cls):
     if cls not in _PARAMETERS:
         _PARAMETERS[cls] = inspect.signature(cls.call).parameters
     return _PARAMETERS[cls]
+
+
+def get_keras_mask(x):
+    """The mask attached to a tensor by the layer that made it (a bool Tensor), or None."""
+    return getattr(x, "_keras_mask", None)
 
 
 def _to_tensor(x, layer):

@@ -12,6 +12,8 @@ class LeakyReLU(Layer):
     The older argument name ``alpha`` is accepted for ``negative_slope``.
     """
 
+    supports_masking = True  # passes a sequence mask on, as in Keras
+
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")

@@ -14,6 +14,8 @@ class ReLU(Layer):
     negative_slope, threshold: floats >= 0 (default 0).
     """
 
+    supports_masking = True  # passes a sequence mask on, as in Keras
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         if max_value is not None:

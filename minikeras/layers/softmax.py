@@ -13,6 +13,8 @@ class Softmax(Layer):
     masked positions get probability 0 and the rest share all of it.
     """
 
+    supports_masking = True  # passes a sequence mask on, as in Keras
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis

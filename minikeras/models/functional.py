@@ -80,7 +80,10 @@ def functional_from_config(cls, config, custom_objects=None):
     """
     created = {}
     calls = {}
+    mask_only = _mask_only_operations(config)
     for layer_data in config["layers"]:
+        if layer_data.get("name") in mask_only:
+            continue
         layer = deserialize_keras_object(layer_data, custom_objects=custom_objects)
         created[layer_data["name"]] = layer
         calls[layer_data["name"]] = collections.deque(layer_data.get("inbound_nodes", []))
@@ -165,9 +168,47 @@ def _call_arguments(node_data, created):
     if isinstance(node_data, list):  # Keras 2's layout: [[name, node, tensor, kwargs], ...]
         node_data = {"args": [_legacy_inputs(node_data)], "kwargs": {}}
     args = revive(node_data.get("args", []))
-    kwargs = revive(node_data.get("kwargs", {}))
-    kwargs.pop("mask", None)
+    kwargs = revive(_without_mask(node_data.get("kwargs", {})))
     return args, kwargs
+
+
+def _without_mask(kwargs):
+    """A call's keyword arguments without ``mask``: masks travel with the tensors at run time
+    (see ``layers/layer.py``), so a mask Keras recorded in the graph is not needed."""
+    return {k: v for k, v in kwargs.items() if k != "mask"} if isinstance(kwargs, dict) else (
+        kwargs)
+
+
+def _mask_only_operations(config):
+    """The names of the Keras ops in a Keras functional config that only compute masks.
+
+    Keras records the mask an Embedding(mask_zero=True) passes to a layer that
+    takes one (GlobalAveragePooling1D) as a call of ``ops.not_equal`` in the
+    graph, with module "keras.src.ops.numpy"; minikeras computes masks at run
+    time, so such calls are left out (other ops in a graph stay, and are refused).
+    """
+    used = set()
+
+    def collect(value):
+        if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+            collect((value.get("config") or {}).get("keras_history"))
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, (list, tuple)):
+            if len(value) >= 3 and isinstance(value[0], str) and isinstance(value[1], int):
+                used.add(value[0])  # [name, node index, tensor index]
+            for item in value:
+                collect(item)
+
+    for layer_data in config["layers"]:
+        for node in layer_data.get("inbound_nodes", []):
+            collect(node if isinstance(node, list) else {
+                "args": node.get("args"), "kwargs": _without_mask(node.get("kwargs") or {})})
+    collect(config.get("output_layers"))
+    return {layer_data.get("name") for layer_data in config["layers"]
+            if str(layer_data.get("module", "")).startswith("keras.src.ops.")
+            and layer_data.get("name") not in used}
 
 
 def _legacy_inputs(node_data):

@@ -1,0 +1,36 @@
+"""The generator a layer with a ``seed`` argument draws from (Dropout, GaussianNoise, ...)."""
+
+import numpy as np
+
+from .. import backend
+
+
+class LayerGenerator:
+    """Where one layer's random draws come from.
+
+    seed None: the backend's device generator (seeded by ``utils.set_random_seed``).
+    seed an int: the layer's own generator, restarted from the seed and
+    ``backend.stream()`` whenever the stream changes (fit restarts it each
+    epoch), so its draws repeat run after run, and resumed training draws
+    what an uninterrupted run draws.
+    """
+
+    def __init__(self, seed):
+        self.seed = seed
+        self._generator, self._stream = None, None
+
+    def get(self):
+        """The generator to draw from now."""
+        if self.seed is None:
+            return backend.device_rng()
+        if self._generator is None or self._stream != backend.stream():
+            self._stream = backend.stream()
+            self._generator = backend.make_device_rng(_derived_seed(self.seed, self._stream))
+        return self._generator
+
+
+def _derived_seed(seed, stream):
+    """One int from the layer's seed and the stream key: the seed itself before any stream."""
+    if not stream:
+        return seed
+    return int(np.random.SeedSequence([seed, *stream]).generate_state(1)[0])
