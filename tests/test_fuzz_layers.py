@@ -37,9 +37,18 @@ REQUIRED = {
     "DepthwiseConv2D": {"kernel_size": 2},
     "SeparableConv2D": {"filters": 2, "kernel_size": 2},
     "Dense": {"units": 3},
+    "Dot": {"axes": 1},
     "Dropout": {"rate": 0.5},
+    "Embedding": {"input_dim": 4, "output_dim": 2},
+    "GaussianDropout": {"rate": 0.5},
+    "GaussianNoise": {"stddev": 0.5},
     "InputLayer": {"shape": (3,)},
+    "Lambda": {"function": lambda x: x * 2.0},
+    "Permute": {"dims": (1,)},
+    "RepeatVector": {"n": 2},
     "Reshape": {"target_shape": (-1,)},
+    "SpatialDropout1D": {"rate": 0.5},
+    "SpatialDropout2D": {"rate": 0.5},
 }
 
 # A working input for each kind of layer, to build it before feeding it wrong ones.
@@ -49,11 +58,11 @@ VECTORS = np.ones((2, 3), "float32")
 
 
 def good_input(layer):
+    name = type(layer).__name__
     if isinstance(layer, Merge):
         return [VECTORS, VECTORS]
-    name = type(layer).__name__
-    if "Pool" in name or "Conv" in name:
-        return SEQUENCES if name.endswith("1D") else IMAGES
+    if "Pool" in name or "Conv" in name or name.endswith(("1D", "2D")):
+        return SEQUENCES if "1D" in name else IMAGES
     return VECTORS
 
 

@@ -70,9 +70,9 @@ def batch_normalization_case(draw):
 
 
 @st.composite
-def shape_case(draw, make_layer):
+def shape_case(draw, make_layer, values=None):
     shape = draw(mst.shapes(min_dims=2, max_dims=4, max_side=4))
-    return make_layer(shape), draw(mst.arrays(shape)), {}
+    return make_layer(shape), draw(mst.arrays(shape, values)), {}
 
 
 @st.composite
@@ -89,6 +89,10 @@ def activation_layer_case(draw, cls):
         layer, values = layers.LeakyReLU(draw(st.sampled_from([0.3, 0.01]))), AWAY_FROM_ZERO
     elif cls is layers.Softmax:
         layer, values = layers.Softmax(axis=draw(st.integers(-len(shape), len(shape) - 1))), SMOOTH
+    elif cls is layers.ELU:
+        layer, values = layers.ELU(draw(st.sampled_from([1.0, 0.5]))), AWAY_FROM_ZERO
+    elif cls is layers.PReLU:
+        layer, values = layers.PReLU(alpha_initializer="random_uniform"), AWAY_FROM_ZERO
     else:
         layer, values = layers.Activation(draw(st.sampled_from(["tanh", "softplus"]))), SMOOTH
     return layer, draw(mst.arrays(shape, values)), {}
@@ -118,6 +122,89 @@ def merge_case(draw, cls):
     return layer, [draw(mst.arrays(shape)) for shape in shapes], {}
 
 
+@st.composite
+def embedding_case(draw):
+    input_dim = draw(st.integers(1, 6))
+    shape = draw(mst.shapes(min_dims=1, max_dims=3, max_side=4))
+    layer = layers.Embedding(input_dim, draw(st.integers(1, 3)),
+                             mask_zero=draw(st.booleans()))
+    return layer, draw(mst.arrays(shape, st.integers(0, input_dim - 1), "int64")), {}
+
+
+@st.composite
+def per_sample_normalization_case(draw, cls):
+    rank = draw(st.integers(2, 4))
+    shape = draw(mst.shapes(min_dims=rank, max_dims=rank, min_side=2, max_side=4))
+    initializers = {"gamma_initializer": keras.initializers.RandomUniform(0.5, 2),
+                    "beta_initializer": "random_normal"}
+    if cls is layers.GroupNormalization:
+        axis = draw(st.sampled_from([-1, 1]))
+        groups = draw(st.sampled_from([g for g in (1, 2, -1) if shape[axis] % abs(g) == 0]))
+        layer = cls(groups=groups, axis=axis, center=draw(st.booleans()),
+                    scale=draw(st.booleans()), **initializers)
+        reduced = tuple(i for i in range(1, rank) if i != axis % rank) if groups == -1 else None
+    else:
+        axis = draw(st.sampled_from([-1, 1, [1, -1]] if rank > 2 else [-1, [1]]))
+        layer = cls(axis=axis, center=draw(st.booleans()), scale=draw(st.booleans()),
+                    **initializers)
+        reduced = tuple({a % rank for a in ([axis] if isinstance(axis, int) else axis)})
+    x = draw(mst.arrays(shape))
+    assume(np.var(x, axis=reduced or tuple(range(1, rank))).min() > 0.05)
+    return layer, x, {}
+
+
+@st.composite
+def sequence_pooling_case(draw, cls):
+    shape = draw(st.tuples(st.integers(1, 2), st.integers(1, 5), st.integers(1, 3)))
+    layer = cls(data_format=draw(st.sampled_from(["channels_last", "channels_first"])),
+                keepdims=draw(st.booleans()))
+    values = mst.distinct_values(shape) if cls is layers.GlobalMaxPooling1D else mst.arrays(shape)
+    return layer, draw(values), {}
+
+
+@st.composite
+def image_shape_case(draw, make_layer):
+    data_format = draw(st.sampled_from(["channels_last", "channels_first"]))
+    shape = draw(images(min_side=3, max_side=5, channels=(3, 4)))  # either format
+    return make_layer(draw, data_format), draw(mst.arrays(shape)), {}
+
+
+def _zero_padding(draw, data_format):
+    pair = st.tuples(st.integers(0, 2), st.integers(0, 2))
+    return layers.ZeroPadding2D(draw(st.tuples(pair, pair)), data_format=data_format)
+
+
+def _cropping(draw, data_format):
+    pair = st.tuples(st.integers(0, 1), st.integers(0, 1))
+    return layers.Cropping2D(draw(st.tuples(pair, pair)), data_format=data_format)
+
+
+def _up_sampling(draw, data_format):
+    return layers.UpSampling2D(draw(st.tuples(st.integers(1, 3), st.integers(1, 2))),
+                               data_format=data_format,
+                               interpolation=draw(st.sampled_from(["nearest", "bilinear"])))
+
+
+@st.composite
+def dot_case(draw):
+    batch, n = draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    x_shape = draw(st.sampled_from([(batch, n), (batch, 2, n), (batch, n, 3)]))
+    y_shape = draw(st.sampled_from([(batch, n), (batch, n, 2), (batch, 3, n)]))
+    axes = [x_shape.index(n, 1), y_shape.index(n, 1)]
+    values = mst.away_from([0.0], 0.1, SMOOTH)
+    layer = layers.Dot(axes=axes, normalize=draw(st.booleans()))
+    return layer, [draw(mst.arrays(x_shape, values)), draw(mst.arrays(y_shape, values))], {}
+
+
+@st.composite
+def noise_case(draw, make_layer):
+    shape = draw(mst.shapes(min_dims=4, max_dims=4, max_side=3))
+    layer = make_layer(draw)
+    if isinstance(layer, layers.SpatialDropout1D):
+        shape = shape[:3]
+    return layer, draw(mst.arrays(shape)), {"training": False}
+
+
 CASES = {
     "Dense": dense_case(),
     **{name: convolution_case(getattr(layers, name)) for name in mst.CONVOLUTIONS},
@@ -135,6 +222,29 @@ CASES = {
     "Activation": activation_layer_case(layers.Activation),
     **{name: merge_case(getattr(layers, name)) for name in (
         "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")},
+    "Embedding": embedding_case(),
+    "LayerNormalization": per_sample_normalization_case(layers.LayerNormalization),
+    "GroupNormalization": per_sample_normalization_case(layers.GroupNormalization),
+    "UnitNormalization": shape_case(lambda shape: layers.UnitNormalization(axis=-1),
+                                    AWAY_FROM_ZERO),  # the norm has a kink at 0
+    "GlobalAveragePooling1D": sequence_pooling_case(layers.GlobalAveragePooling1D),
+    "GlobalMaxPooling1D": sequence_pooling_case(layers.GlobalMaxPooling1D),
+    "Lambda": shape_case(lambda shape: layers.Lambda(keras.activations.softsign)),
+    "ZeroPadding2D": image_shape_case(_zero_padding),
+    "Cropping2D": image_shape_case(_cropping),
+    "UpSampling2D": image_shape_case(_up_sampling),
+    "RepeatVector": shape_case(lambda shape: layers.RepeatVector(3)).filter(
+        lambda case: case[1].ndim == 2),
+    "Permute": shape_case(lambda shape: layers.Permute(range(len(shape) - 1, 0, -1))),
+    "Identity": shape_case(lambda shape: layers.Identity()),
+    "SpatialDropout1D": noise_case(lambda draw: layers.SpatialDropout1D(0.5, seed=1)),
+    "SpatialDropout2D": noise_case(lambda draw: layers.SpatialDropout2D(0.5)),
+    "GaussianNoise": noise_case(lambda draw: layers.GaussianNoise(0.2)),
+    "GaussianDropout": noise_case(lambda draw: layers.GaussianDropout(0.2)),
+    "ActivityRegularization": shape_case(lambda shape: layers.ActivityRegularization(0.1, 0.1)),
+    "ELU": activation_layer_case(layers.ELU),
+    "PReLU": activation_layer_case(layers.PReLU),
+    "Dot": dot_case(),
 }
 
 # Public names of minikeras.layers that are not layers with a case, and why.
@@ -158,6 +268,9 @@ def test_gradients_of_inputs_and_weights_match_finite_differences(name, data):
     layer, x, kwargs = data.draw(CASES[name])
     inputs = x if isinstance(x, list) else [x]
     layer(_as_tensors(x), **kwargs)  # builds the weights
+    if not isinstance(x, list) and x.dtype.kind in "iu":  # indices: only weights have gradients
+        gradcheck(lambda *weights: layer(x, **kwargs), *layer.trainable_weights)
+        return
 
     def forward(*tensors):
         xs = list(tensors[:len(inputs)])

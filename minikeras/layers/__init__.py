@@ -2,6 +2,7 @@
 
 from .. import serialization as _serialization
 from .activation import Activation
+from .activity_regularization import ActivityRegularization
 from .add import Add, add
 from .average import Average, average
 from .average_pooling1d import AveragePooling1D, AvgPool1D
@@ -11,26 +12,45 @@ from .concatenate import Concatenate, concatenate
 from .conv1d import Conv1D, Convolution1D
 from .conv2d import Conv2D, Convolution2D
 from .conv2d_transpose import Conv2DTranspose, Convolution2DTranspose
+from .cropping2d import Cropping2D
 from .dense import Dense
 from .depthwise_conv2d import DepthwiseConv2D
+from .dot import Dot, dot
 from .dropout import Dropout
+from .elu import ELU
+from .embedding import Embedding
 from .flatten import Flatten
+from .gaussian_dropout import GaussianDropout
+from .gaussian_noise import GaussianNoise
+from .global_average_pooling1d import GlobalAveragePooling1D, GlobalAvgPool1D
 from .global_average_pooling2d import GlobalAveragePooling2D, GlobalAvgPool2D
+from .global_max_pooling1d import GlobalMaxPool1D, GlobalMaxPooling1D
 from .global_max_pooling2d import GlobalMaxPool2D, GlobalMaxPooling2D
+from .group_normalization import GroupNormalization
+from .identity import Identity
 from .input_layer import Input, InputLayer
 from .input_spec import InputSpec
+from .lambda_layer import Lambda
 from .layer import Layer
+from .layer_normalization import LayerNormalization
 from .leaky_relu import LeakyReLU
 from .max_pooling1d import MaxPool1D, MaxPooling1D
 from .max_pooling2d import MaxPool2D, MaxPooling2D
 from .maximum import Maximum, maximum
 from .minimum import Minimum, minimum
 from .multiply import Multiply, multiply
+from .permute import Permute
+from .prelu import PReLU
 from .relu import ReLU
+from .repeat_vector import RepeatVector
 from .reshape import Reshape
 from .separable_conv2d import SeparableConv2D, SeparableConvolution2D
 from .softmax import Softmax
+from .spatial_dropout import SpatialDropout1D, SpatialDropout2D
 from .subtract import Subtract, subtract
+from .unit_normalization import UnitNormalization
+from .up_sampling2d import UpSampling2D
+from .zero_padding2d import ZeroPadding2D
 
 
 def serialize(layer):
@@ -48,14 +68,17 @@ def deserialize(config, custom_objects=None):
     return layer
 
 __all__ = [
-    "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AvgPool1D",
-    "AvgPool2D", "BatchNormalization", "Concatenate", "Conv1D", "Conv2D", "Conv2DTranspose",
-    "Convolution1D", "Convolution2D", "Convolution2DTranspose", "Dense", "DepthwiseConv2D",
-    "Dropout", "Flatten",
-    "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",
-    "Input", "InputLayer", "InputSpec", "Layer", "LeakyReLU", "MaxPool1D", "MaxPool2D",
-    "MaxPooling1D", "MaxPooling2D", "Maximum", "Minimum", "Multiply", "ReLU", "Reshape",
-    "SeparableConv2D", "SeparableConvolution2D", "Softmax", "Subtract", "add",
-    "average", "concatenate", "deserialize", "maximum", "minimum", "multiply", "serialize",
-    "subtract",
+    "Activation", "ActivityRegularization", "Add", "Average", "AveragePooling1D",
+    "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization", "Concatenate", "Conv1D",
+    "Conv2D", "Conv2DTranspose", "Convolution1D", "Convolution2D", "Convolution2DTranspose",
+    "Cropping2D", "Dense", "DepthwiseConv2D", "Dot", "Dropout", "ELU", "Embedding", "Flatten",
+    "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GroupNormalization", "Identity", "Input",
+    "InputLayer", "InputSpec", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "MaxPool1D",
+    "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "Maximum", "Minimum", "Multiply", "PReLU",
+    "Permute", "ReLU", "RepeatVector", "Reshape", "SeparableConv2D", "SeparableConvolution2D",
+    "Softmax", "SpatialDropout1D", "SpatialDropout2D", "Subtract", "UnitNormalization",
+    "UpSampling2D", "ZeroPadding2D", "add", "average", "concatenate", "deserialize", "dot",
+    "maximum", "minimum", "multiply", "serialize", "subtract",
 ]

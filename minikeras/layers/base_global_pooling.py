@@ -1,31 +1,33 @@
-"""The shared part of GlobalAveragePooling2D and GlobalMaxPooling2D."""
+"""The shared part of the global pooling layers, 1-D (sequences) and 2-D (images)."""
 
-from .arguments import data_format_argument
+from .arguments import data_format_argument, spatial_axes
 from .input_spec import InputSpec
 from .layer import Layer
 
 
-class BaseGlobalPooling2D(Layer):
-    """Reduces each channel of an image to one number, over its height and width.
+class BaseGlobalPooling(Layer):
+    """Reduces each channel to one number, over all its positions (steps, or height and width).
 
-    data_format: "channels_last" (batch, height, width, channels, the default)
-        or "channels_first" (batch, channels, height, width).
-    keepdims: keep the spatial axes with size 1 instead of dropping them.
-    Subclasses set ``reduce_function`` (ops.mean or ops.max).
+    data_format: "channels_last" (batch, *positions, channels, the default)
+        or "channels_first" (batch, channels, *positions).
+    keepdims: keep the position axes with size 1 instead of dropping them.
+    Subclasses set ``pool_dimensions`` (1 or 2) and ``reduce_function``
+    (ops.mean or ops.max).
     """
 
+    pool_dimensions = None
     reduce_function = None
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
         self.data_format = data_format_argument(data_format, type(self).__name__)
         self.keepdims = keepdims
-        self.input_spec = InputSpec(ndim=4)
+        self.input_spec = InputSpec(ndim=self.pool_dimensions + 2)
         self.built = True
 
     @property
     def _spatial_axes(self):
-        return (1, 2) if self.data_format == "channels_last" else (2, 3)
+        return spatial_axes(self.data_format, self.pool_dimensions)
 
     def call(self, inputs):
         return self.reduce_function(inputs, axis=self._spatial_axes, keepdims=self.keepdims)

@@ -1,4 +1,4 @@
-"""Random ops: dropout, drawing its masks from the backend's seeded device generator."""
+"""Random ops: dropout, and normal noise, drawn from the backend's seeded device generator."""
 
 from .. import backend
 from ..autograd.function import Function
@@ -53,3 +53,11 @@ def _generator(seed):
     if isinstance(seed, int):
         return backend.make_device_rng(seed)
     return seed
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """A Tensor of ``shape`` drawn from the normal distribution N(mean, stddev**2) on the
+    device, in ``dtype`` (default floatx); it carries no gradient. seed: as ``dropout``'s."""
+    dtype = dtype or backend.floatx()
+    draws = _generator(seed).standard_normal(tuple(shape), dtype=dtype)
+    return Tensor(draws * stddev + mean)  # Python numbers keep the draws' dtype
