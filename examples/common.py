@@ -122,21 +122,23 @@ def callbacks(args):
 
 
 def finish(model, history, x_test, y_test, args, accuracy="accuracy", classifier=None,
-           labels=None):
+           labels=None, images=True):
     """Evaluates on the test set, prints ``test_accuracy=<value>`` and, with --plot, draws.
 
     accuracy: the name of the accuracy in ``model.evaluate``'s results
         (e.g. "digit_accuracy" for a model with an output named "digit").
     classifier, labels: the model whose predicted digits ``plot_predictions``
         shows and the true digits, if not ``model`` and ``y_test``.
+    images: whether x_test holds images, whose predictions are drawn too.
     """
     results = model.evaluate(x_test, y_test, batch_size=max(args.batch_size, 256), verbose=0,
                              return_dict=True)
     print(f"test_loss={results['loss']:.4f}")
     if args.plot:
-        keras.utils.plot_predictions(classifier or model, x_test,
-                                     y_test if labels is None else labels,
-                                     to_file=os.path.join(args.output_dir, "predictions.png"))
+        if images:
+            keras.utils.plot_predictions(
+                classifier or model, x_test, y_test if labels is None else labels,
+                to_file=os.path.join(args.output_dir, "predictions.png"))
         first = tree.map_structure(lambda array: array[:8], (x_test, y_test))
         save_plots(model, history, *first, args)
     print(f"test_accuracy={results[accuracy]:.4f}")

@@ -104,3 +104,13 @@ def test_keras_backend_trains_on_tf_keras_and_hands_the_weights_back(data_dir):
     assert "LearningRateScheduler setting learning rate to 0.0101" in result.stdout
     keras_loss = float(result.stdout.split("val_loss: ")[-1].split()[0])
     assert abs(printed_value(result.stdout, "test_loss") - keras_loss) < 2e-4
+
+
+def test_text_classification_learns_from_the_reviews_it_makes_and_draws(tmp_path):
+    """One epoch of word embeddings already beats chance (0.5) clearly, without any download."""
+    result = run_example("text_classification.py", "--epochs", "1", "--verbose", "0", "--plot",
+                         "--output-dir", str(tmp_path / "run"))
+    assert result.stdout.strip().splitlines()[-1].startswith("test_accuracy=")
+    assert printed_value(result.stdout, "test_accuracy") > 0.65
+    assert "as indices: [" in result.stdout
+    assert_pngs(tmp_path / "run", PLOTS)
