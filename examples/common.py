@@ -22,7 +22,7 @@ from minikeras.utils import tree
 
 
 def parse_args(script, description, epochs, batch_size, argv=None, mnist=True, verbose=1,
-               learning_rate=None, backends=("numpy", "cupy", "keras")):
+               learning_rate=None, backends=("numpy", "cupy", "keras"), options=()):
     """The example's options (see the module docstring), with the example's defaults.
 
     script: the example's ``__file__``; it names the output folder runs/<example>/.
@@ -31,6 +31,7 @@ def parse_args(script, description, epochs, batch_size, argv=None, mnist=True, v
     mnist: whether the example trains on MNIST (adds --train-samples/--test-samples).
     learning_rate: if given, adds --learning-rate with this default.
     backends: the --backend choices the example supports.
+    options: the example's own options, as (flag, argparse keyword arguments) pairs.
     """
     name = os.path.splitext(os.path.basename(script))[0]
     parser = argparse.ArgumentParser(
@@ -50,6 +51,8 @@ def parse_args(script, description, epochs, batch_size, argv=None, mnist=True, v
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=verbose,
                         help="fit's progress display: 0 silent, 1 a bar, 2 a line per epoch")
+    for flag, settings in options:
+        parser.add_argument(flag, **settings)
     if mnist:
         parser.add_argument("--train-samples", type=int, default=None,
                             help="train on the first N training images (default: all 60,000)")

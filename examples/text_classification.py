@@ -11,10 +11,13 @@ padding is masked), averages the vectors of the real words
 (GlobalAveragePooling1D leaves the masked padding out) and reads the
 sentiment off the average with a small classifier. An average forgets word
 order, so "not great" is just "not" plus "great": expect most, but not all,
-reviews with negations right.
+reviews with negations right. With --model convolution, a Conv1D reads the
+words three at a time instead, so it can learn what "not" does to the next
+word, and GlobalMaxPooling1D keeps what each of its filters found anywhere.
 
     python examples/text_classification.py
-    python examples/text_classification.py --backend keras --plot
+    python examples/text_classification.py --model convolution --plot
+    python examples/text_classification.py --backend keras
 """
 
 import common
@@ -63,20 +66,32 @@ def to_indices(reviews):
     return sequences
 
 
-def build_model():
-    """Word indices -> 16-number vectors -> their average over the words -> P(positive)."""
+def build_model(kind="average"):
+    """Word indices -> 16-number vectors -> one vector per review -> P(positive).
+
+    kind: "average" (the mean of the words' vectors) or "convolution" (32
+        detectors of three-word patterns, each keeping its strongest match).
+    """
+    if kind == "average":
+        reader = [layers.Embedding(len(VOCABULARY), 16, mask_zero=True),
+                  layers.GlobalAveragePooling1D()]
+    else:  # Conv1D does not use masks (as in Keras): the padding is just one more word
+        reader = [layers.Embedding(len(VOCABULARY), 16),
+                  layers.Conv1D(32, 3, padding="same", activation="relu"),
+                  layers.GlobalMaxPooling1D()]
     return keras.Sequential([
         keras.Input(shape=(MAX_LENGTH,), dtype="int32"),
-        layers.Embedding(len(VOCABULARY), 16, mask_zero=True),
-        layers.GlobalAveragePooling1D(),
+        *reader,
         layers.Dense(16, activation="relu"),
         layers.Dense(1, activation="sigmoid"),
-    ], name="review_sentiment")
+    ], name=f"review_sentiment_{kind}")
 
 
 def main(argv=None):
+    model_choice = ("--model", {"choices": ("average", "convolution"), "default": "average",
+                                "help": "how the model reads a review (see above)"})
     args = common.parse_args(__file__, __doc__, epochs=20, batch_size=32, argv=argv,
-                             mnist=False, learning_rate=0.01)
+                             mnist=False, learning_rate=0.01, options=[model_choice])
     common.select_backend(args)
     rng = np.random.default_rng(args.seed)
     train_reviews, y_train = make_reviews(4000, rng)
@@ -85,7 +100,7 @@ def main(argv=None):
     print("a review:", " ".join(train_reviews[0]), f"-> label {y_train[0]}")
     print("as indices:", x_train[0].tolist())
 
-    model = build_model()
+    model = build_model(args.model)
     model.summary()
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=args.learning_rate),
                   loss="binary_crossentropy", metrics=["accuracy"])

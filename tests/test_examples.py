@@ -106,10 +106,11 @@ def test_keras_backend_trains_on_tf_keras_and_hands_the_weights_back(data_dir):
     assert abs(printed_value(result.stdout, "test_loss") - keras_loss) < 2e-4
 
 
-def test_text_classification_learns_from_the_reviews_it_makes_and_draws(tmp_path):
+@pytest.mark.parametrize("model", ["average", "convolution"])
+def test_text_classification_learns_from_the_reviews_it_makes_and_draws(model, tmp_path):
     """One epoch of word embeddings already beats chance (0.5) clearly, without any download."""
-    result = run_example("text_classification.py", "--epochs", "1", "--verbose", "0", "--plot",
-                         "--output-dir", str(tmp_path / "run"))
+    result = run_example("text_classification.py", "--model", model, "--epochs", "1",
+                         "--verbose", "0", "--plot", "--output-dir", str(tmp_path / "run"))
     assert result.stdout.strip().splitlines()[-1].startswith("test_accuracy=")
     assert printed_value(result.stdout, "test_accuracy") > 0.65
     assert "as indices: [" in result.stdout
