@@ -70,3 +70,16 @@ def test_train_on_batch_reads_the_device_once(stand_in):
         loss, accuracy = model.train_on_batch(x, y)
     assert counts.host_reads <= 1, counts.report("host_reads")
     assert np.isfinite(loss) and 0 <= accuracy <= 1
+
+
+LAUNCH_BUDGETS = {"mlp": 40}  # kernel launches per fit step
+
+
+@pytest.mark.parametrize("model_name", sorted(LAUNCH_BUDGETS))
+def test_a_fit_step_launches_at_most_its_budget_of_kernels(stand_in, model_name):
+    model = _trained(model_name)
+    counter = StepCounter(sites=True)
+    model.fit(*_mnist_like(model_name, 4), batch_size=BATCH, epochs=1, verbose=0,
+              callbacks=[counter])
+    step = max(counter.steady_steps(), key=lambda counts: counts.launches)
+    assert step.launches <= LAUNCH_BUDGETS[model_name], step.report("launches")

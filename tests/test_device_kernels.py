@@ -11,6 +11,8 @@ import pytest
 
 import minikeras as keras
 from minikeras import backend
+from minikeras.autograd import Tensor
+from minikeras.ops.cross_entropy import labels_checked
 from minikeras.testing import strict_cupy
 
 
@@ -110,3 +112,201 @@ def test_the_loss_tracker_adds_a_batch_in_one_launch(device):
     on_device, on_numpy = on_device_then_numpy(run)
     np.testing.assert_array_equal(on_device, on_numpy)
     assert on_numpy[1] == 289
+
+
+# -- optimizers -------------------------------------------------------------------------
+
+FUSED_OPTIMIZERS = {
+    "sgd": lambda: keras.optimizers.SGD(0.05),
+    "sgd_momentum": lambda: keras.optimizers.SGD(0.02, momentum=0.9),
+    "sgd_nesterov": lambda: keras.optimizers.SGD(0.02, momentum=0.9, nesterov=True),
+    "adam": lambda: keras.optimizers.Adam(0.05),
+    "rmsprop": lambda: keras.optimizers.RMSprop(0.01),
+    "rmsprop_momentum": lambda: keras.optimizers.RMSprop(0.01, momentum=0.5),
+    "rmsprop_centered": lambda: keras.optimizers.RMSprop(0.01, centered=True),
+    "rmsprop_centered_momentum": lambda: keras.optimizers.RMSprop(0.01, momentum=0.5,
+                                                                  centered=True),
+}
+
+
+def _three_updates(make_optimizer, shapes, counts=None):
+    """Three steps of the optimizer on weights of ``shapes``; the weights and the optimizer's
+    variables after them. ``counts``: a list to which each step's Counts is appended."""
+    rng = np.random.default_rng(0)
+    weights = [keras.Variable(rng.standard_normal(s).astype("float32"), name=f"w{i}")
+               for i, s in enumerate(shapes)]
+    optimizer = make_optimizer()
+    for step in range(3):
+        grads = [backend.to_device(rng.standard_normal(s).astype("float32")) for s in shapes]
+        _, work = counted(lambda g=grads: optimizer.apply(g, weights))
+        if counts is not None and step:  # the first step builds the slots
+            counts.append(work)
+    return [w.data for w in weights] + [v.data for v in optimizer.variables]
+
+
+@pytest.mark.parametrize("name", sorted(FUSED_OPTIMIZERS))
+def test_one_launch_updates_every_weight_as_the_numpy_code_does(device, name):
+    shapes = [(3, 4), (4,), (2, 3, 2), (1,)]
+    counts = []
+    on_device, on_numpy = on_device_then_numpy(
+        lambda: _three_updates(FUSED_OPTIMIZERS[name], shapes, counts))
+    if device is strict_cupy:  # the same operations in the same order: the same roundings
+        for a, b in zip(on_device, on_numpy, strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert [(c.launches, c.allocations) for c in counts[:2]] == [(2, 0), (2, 0)]
+    else:  # a GPU may fuse a multiply and an add
+        for a, b in zip(on_device, on_numpy, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_many_weights_take_a_launch_per_sixteen(device):
+    counts = []
+    on_device, on_numpy = on_device_then_numpy(
+        lambda: _three_updates(FUSED_OPTIMIZERS["adam"], [(2,)] * 20, counts))
+    for a, b in zip(on_device, on_numpy, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    if device is strict_cupy:
+        assert counts[0].launches == 1 + 2  # the iteration count, then 16 + 4 weights
+
+
+# -- softmax and the cross-entropies ------------------------------------------------------
+
+
+def _forward_and_backward(function, arrays, upstream, differentiate):
+    """``function(*tensors)``, its value and the gradients of the tensors marked in
+    ``differentiate``, given the gradient ``upstream``; the stand-in's launches of each pass."""
+    tensors = [Tensor(backend.to_device(a), requires_grad=d)
+               for a, d in zip(arrays, differentiate, strict=True)]
+    y, forward = counted(lambda: function(*tensors))
+    _, backward = counted(lambda: y.backward(backend.to_device(upstream)))
+    passes.append((forward.launches, backward.launches))
+    return [y.data, *(t.grad for t in tensors if t.requires_grad)]
+
+
+passes = []  # (forward launches, backward launches) of the last _forward_and_backward calls
+
+
+def _logits(shape, seed=0):
+    rng = np.random.default_rng(seed)
+    logits = (rng.standard_normal(shape) * 3).astype("float32")
+    flat = logits.reshape(-1, shape[-1])
+    flat[0, 0] = 80.0  # exp would overflow without the shift by the largest logit
+    flat[1, :] = -1e30
+    flat[1, -1] = 1e30
+    if shape[-1] > 1:
+        flat[2, -1] = -np.inf  # (a row of -inf alone would have no softmax)
+    return logits
+
+
+@pytest.mark.parametrize("shape", [(6, 5), (2, 3, 4), (3, 1)])
+def test_softmax_runs_each_pass_in_one_kernel(device, shape):
+    logits = _logits(shape)
+    upstream = np.random.default_rng(1).standard_normal(shape).astype("float32")
+    passes.clear()
+    on_device, on_numpy = on_device_then_numpy(lambda: _forward_and_backward(
+        keras.ops.softmax, [logits], upstream, [True]))
+    for a, b in zip(on_device, on_numpy, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    if device is strict_cupy:
+        assert passes[0] == (1, 1)
+
+
+@pytest.mark.parametrize("shape", [(6, 5), (2, 3, 4), (3, 1)])
+def test_sparse_cross_entropy_computes_the_loss_and_its_gradient_in_one_kernel(device, shape):
+    logits = _logits(shape)
+    labels = np.random.default_rng(2).integers(0, shape[-1], shape[:-1])
+    upstream = np.random.default_rng(1).standard_normal(shape[:-1]).astype("float32")
+
+    def run():
+        on_the_device = backend.to_device(labels)
+        with labels_checked():  # as in fit, which checks them on the host
+            return _forward_and_backward(lambda x: keras.ops.sparse_categorical_crossentropy(
+                on_the_device, x, from_logits=True), [logits], upstream, [True])
+
+    passes.clear()
+    on_device, on_numpy = on_device_then_numpy(run)
+    for a, b in zip(on_device, on_numpy, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    if device is strict_cupy:
+        assert passes[0] == (1, 1)
+
+
+@pytest.mark.parametrize("shape", [(6, 5), (2, 3, 4)])
+def test_categorical_cross_entropy_computes_the_loss_and_its_gradient_in_one_kernel(
+        device, shape):
+    logits = _logits(shape)
+    rng = np.random.default_rng(3)
+    labels = rng.random(shape).astype("float32")
+    labels /= labels.sum(axis=-1, keepdims=True)  # smoothed labels
+    labels.reshape(-1, shape[-1])[0] *= 2  # labels summing to 2: the gradient scales softmax
+    upstream = rng.standard_normal(shape[:-1]).astype("float32")
+    passes.clear()
+    on_device, on_numpy = on_device_then_numpy(lambda: _forward_and_backward(
+        lambda t, x: keras.ops.categorical_crossentropy(t, x, from_logits=True),
+        [labels, logits], upstream, [False, True]))
+    for a, b in zip(on_device, on_numpy, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-5)
+    if device is strict_cupy:
+        assert passes[0] == (1, 1)
+
+
+def test_labels_that_need_a_gradient_take_the_plain_cross_entropy(device):
+    logits, labels = _logits((4, 3)), np.full((4, 3), 1 / 3, dtype="float32")
+    upstream = np.ones(4, dtype="float32")
+    on_device, on_numpy = on_device_then_numpy(lambda: _forward_and_backward(
+        lambda t, x: keras.ops.categorical_crossentropy(t, x, from_logits=True),
+        [labels, logits], upstream, [True, True]))
+    for a, b in zip(on_device, on_numpy, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+# -- dropout, bias, ReLU -------------------------------------------------------------------
+
+
+def test_dropout_makes_and_applies_its_mask_in_one_kernel(device):
+    from minikeras.ops.fast.random import DeviceDropout
+    from minikeras.ops.random import Dropout
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((5, 7)).astype("float32")
+    draws = rng.random((5, 7), dtype=np.float32)
+    draws[0, :3] = [0.7, np.nextafter(np.float32(0.7), 1), 0.0]  # at and around 1 - rate
+    upstream = rng.standard_normal((5, 7)).astype("float32")
+    backend.set_backend("cupy", module=device)
+    passes.clear()
+    on_device = [backend.to_numpy(a) for a in _forward_and_backward(
+        lambda t: DeviceDropout(backend.to_device(draws), 0.7)(t), [x], upstream, [True])]
+    backend.set_backend("numpy")
+    scale = (draws < 0.7).astype("float32") * (1 / 0.7)  # backend.random_mask's comparison
+    on_numpy = _forward_and_backward(lambda t: Dropout(scale)(t), [x], upstream, [True])
+    for a, b in zip(on_device, on_numpy, strict=True):
+        np.testing.assert_array_equal(a, b)
+    if device is strict_cupy:
+        assert passes[0] == (1, 1)
+
+
+def test_a_dense_layer_adds_its_bias_and_relu_and_their_gradients_in_one_kernel_each(device):
+    rng = np.random.default_rng(5)
+    x, kernel, bias = (rng.standard_normal(s).astype("float32") for s in [(6, 4), (4, 5), (5,)])
+    x[0] = np.nan  # a NaN stays NaN through the ReLU, as in maximum(v, 0)
+    upstream = rng.standard_normal((6, 5)).astype("float32")
+    passes.clear()
+    on_device, on_numpy = on_device_then_numpy(lambda: _forward_and_backward(
+        lambda *t: keras.ops.fused_dense(*t, relu=True), [x, kernel, bias], upstream,
+        [True, True, True]))
+    for a, b in zip(on_device, on_numpy, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    if device is strict_cupy:  # product, bias and ReLU; ReLU's gradient, two products, a sum
+        assert passes[0] == (2, 4)
+
+
+def test_relu_runs_each_pass_in_one_kernel(device):
+    x = np.array([[-1.0, 0.0, 2.0], [np.nan, 3.0, -0.0]], dtype="float32")
+    upstream = np.array([[1.0, 2.0, 3.0], [4.0, np.inf, 6.0]], dtype="float32")
+    passes.clear()
+    on_device, on_numpy = on_device_then_numpy(lambda: _forward_and_backward(
+        keras.ops.relu, [x], upstream, [True]))
+    for a, b in zip(on_device, on_numpy, strict=True):
+        np.testing.assert_array_equal(a, b)
+    if device is strict_cupy:
+        assert passes[0] == (1, 1)

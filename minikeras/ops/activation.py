@@ -10,6 +10,7 @@ import math
 from ..autograd.function import Function
 from ..backend import get_array_module
 from .fast.activation import FastReLU
+from .fast.softmax import DeviceSoftmax, rows_on_device
 from .math import erf_array
 
 SELU_ALPHA = 1.6732632423543772
@@ -306,8 +307,11 @@ def hard_sigmoid(x):
 
 
 def softmax(x, axis=-1):
-    """exp(x) normalised to sum to 1 along ``axis``. The output remembers x (the logits)."""
-    y = Softmax(axis)(x)
+    """exp(x) normalised to sum to 1 along ``axis``. The output remembers x (the logits).
+
+    On a device, over the last axis, ``fast.softmax.DeviceSoftmax`` computes it in one kernel.
+    """
+    y = (DeviceSoftmax() if rows_on_device(x, axis) else Softmax(axis))(x)
     y._keras_logits = x
     return y
 

@@ -24,8 +24,13 @@ from .. import backend
 from ..autograd.function import Function
 from ..backend import get_array_module
 from .activation import log_softmax_array, sigmoid_array, softplus_array
+from .fast.softmax import (
+    DeviceSoftmaxCrossEntropy,
+    DeviceSparseSoftmaxCrossEntropy,
+    rows_on_device,
+)
 from .logic import convert_to_tensor
-from .math import cast, clip, divide, log, multiply, negative, subtract
+from .math import clip, divide, log, multiply, negative, subtract
 from .reduction import sum as reduce_sum
 
 _labels_checked = contextvars.ContextVar("labels_checked", default=False)
@@ -110,12 +115,25 @@ class SigmoidCrossEntropy(Function):
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
-    """-sum(labels * log_softmax(logits)) along ``axis``, as one fused op (labels: same shape)."""
+    """-sum(labels * log_softmax(logits)) along ``axis``, as one fused op (labels: same shape).
+
+    On a device, over the last axis and for labels that need no gradient,
+    ``fast.softmax.DeviceSoftmaxCrossEntropy`` computes it in one kernel per pass.
+    """
+    if rows_on_device(logits, axis) and not getattr(
+            labels, "requires_grad", False):
+        return DeviceSoftmaxCrossEntropy()(labels, logits)
     return SoftmaxCrossEntropy(axis)(labels, logits)
 
 
 def sparse_softmax_cross_entropy_with_logits(labels, logits):
-    """-log_softmax(logits)[label] over the last axis; ``labels``: integer array of shape (..)."""
+    """-log_softmax(logits)[label] over the last axis; ``labels``: integer array of shape (..).
+
+    On a device ``fast.softmax.DeviceSparseSoftmaxCrossEntropy`` computes it in one kernel
+    per pass.
+    """
+    if rows_on_device(logits):
+        return DeviceSparseSoftmaxCrossEntropy()(logits, labels)
     return SparseSoftmaxCrossEntropy()(logits, labels)
 
 
@@ -132,7 +150,7 @@ def binary_crossentropy(target, output, from_logits=False):
     by ``ops.sigmoid`` is replaced by its logits.
     """
     output = convert_to_tensor(output)
-    target = cast(convert_to_tensor(target), output.dtype)
+    target = convert_to_tensor(target, dtype=output.dtype)  # no copy if of that dtype
     _check_same_shape("binary_crossentropy", target, output)
     output, from_logits = _logits_of(output, from_logits, "sigmoid", "binary_crossentropy")
     if from_logits:
@@ -152,7 +170,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     ``ops.softmax`` is replaced by its logits.
     """
     output = convert_to_tensor(output)
-    target = cast(convert_to_tensor(target), output.dtype)
+    target = convert_to_tensor(target, dtype=output.dtype)  # no copy if of that dtype
     check_one_hot_shape("categorical_crossentropy", target, output)
     output, from_logits = _logits_of(output, from_logits, "softmax", "categorical_crossentropy")
     if from_logits:

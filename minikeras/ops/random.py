@@ -4,6 +4,7 @@ from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
+from .fast.random import DeviceDropout, mask_on_device
 
 
 class Dropout(Function):
@@ -43,6 +44,9 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     if rate == 1:
         return Dropout(xp.zeros(shape, dtype=data.dtype))(inputs)
     keep_probability = 1.0 - rate
+    if mask_on_device(data, shape):  # the mask made in the kernel that applies it
+        draws = _generator(seed).random(shape, dtype="float32")
+        return DeviceDropout(draws, keep_probability)(inputs)
     keep = backend.random_mask(_generator(seed), shape, keep_probability)
     return Dropout(keep.astype(data.dtype) * (1 / keep_probability))(inputs)
 

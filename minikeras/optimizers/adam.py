@@ -1,9 +1,9 @@
 """Adam: adaptive moment estimation, as Keras computes it."""
 
-import functools
 import math
 
 from .. import backend
+from ..runtime import kernels
 from .optimizer import Optimizer
 
 
@@ -50,22 +50,26 @@ class Adam(Optimizer):
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(variables, "velocity_hat")
 
-    def update_step(self, gradient, variable, learning_rate):
-        xp = backend.get_array_module(variable.data)
-        cast = variable.dtype.type
-        index = self._get_variable_index(variable)
+    def _step_scalars(self, cast, learning_rate):
+        """(alpha, 1 - beta_1, 1 - beta_2, epsilon) of this step, in the float type ``cast``."""
         step = cast(self._completed_steps + 1)
         beta_1_power = cast(self.beta_1) ** step
         beta_2_power = cast(self.beta_2) ** step
         alpha = cast(learning_rate) * cast(math.sqrt(1 - beta_2_power)) / (1 - beta_1_power)
-        one_minus_beta_1, one_minus_beta_2 = cast(1 - self.beta_1), cast(1 - self.beta_2)
-        epsilon = cast(self.epsilon)
+        return alpha, cast(1 - self.beta_1), cast(1 - self.beta_2), cast(self.epsilon)
+
+    def _update_all(self, grads, variables, learning_rate):
+        if self.amsgrad or not self._update_with_kernel(
+                _ADAM, grads, variables, lambda cast: self._step_scalars(cast, learning_rate),
+                lambda i: (self._momentums[i].data, self._velocities[i].data)):
+            super()._update_all(grads, variables, learning_rate)
+
+    def update_step(self, gradient, variable, learning_rate):
+        xp = backend.get_array_module(variable.data)
+        index = self._get_variable_index(variable)
+        alpha, one_minus_beta_1, one_minus_beta_2, epsilon = self._step_scalars(
+            variable.dtype.type, learning_rate)
         slots = [self._momentums[index].data, self._velocities[index].data]
-        fused = _fused_update(xp)
-        if fused is not None and not self.amsgrad:
-            fused(gradient, alpha, one_minus_beta_1, one_minus_beta_2, epsilon,
-                  variable.data, *slots)
-            return
         if self.amsgrad:
             slots.append(self._velocity_hats[index].data)
         for g, w, m, v, *v_hat, work in self._blocks(gradient, variable.data, *slots, work=1):
@@ -83,30 +87,19 @@ class Adam(Optimizer):
             work += epsilon
             xp.divide(m, work, out=work)
             work *= alpha
-            w -= work  # w -= m * alpha / (sqrt(v) + epsilon)
+            w -= work  # w -= m / (sqrt(v) + epsilon) * alpha
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
                 "epsilon": self.epsilon, "amsgrad": self.amsgrad}
 
 
-@functools.cache
-def _fused_update(xp):
-    """On CuPy, the three updates above as one elementwise kernel; None elsewhere.
-
-    On a GPU each of the update's eleven array operations is a kernel launch
-    costing more host time than the arithmetic, so one kernel reads g, w, m
-    and v once and writes w, m and v (as Chainer does for its GPU optimizers).
-    The device tests check that it takes the same steps as the NumPy code.
+# The update above for every weight of a step in one launch, on a GPU (the operations of
+# the NumPy code in their order, so the results round alike).
+_ADAM = kernels.ForEachWeight(
+    "minikeras_adam", "T alpha, T one_minus_beta_1, T one_minus_beta_2, T epsilon", ("m", "v"),
     """
-    if not hasattr(xp, "ElementwiseKernel"):  # NumPy, or the strict stand-in for CuPy
-        return None
-    return xp.ElementwiseKernel(
-        "T g, T alpha, T one_minus_beta_1, T one_minus_beta_2, T epsilon",
-        "T w, T m, T v",
-        """
-        m += (g - m) * one_minus_beta_1;
-        v += (g * g - v) * one_minus_beta_2;
-        w -= m * alpha / (sqrt(v) + epsilon);
-        """,
-        "minikeras_adam_update")
+    m += (g - m) * one_minus_beta_1;
+    v += (g * g - v) * one_minus_beta_2;
+    w -= m / (sqrt(v) + epsilon) * alpha;
+    """)

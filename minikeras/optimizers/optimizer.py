@@ -33,6 +33,7 @@ import numpy as np
 
 from .. import backend, initializers
 from ..autograd import Tensor, no_grad
+from ..runtime import kernels
 from ..runtime.denormals import flushing_denormals
 from ..utils.naming import to_snake_case, unique_name
 from ..variables import Variable
@@ -398,6 +399,27 @@ class Optimizer:
         """Calls ``update_step`` on each (gradient, variable) pair; Nadam adds a shared scalar."""
         for grad, variable in zip(grads, variables, strict=True):
             self.update_step(grad, variable, learning_rate)
+
+    def _update_with_kernel(self, kernel, grads, variables, scalars, slots):
+        """Updates every weight with ``kernel`` (a ``kernels.ForEachWeight``), one launch per
+        float type, when the gradients and weights are on a device; returns whether it did.
+
+        scalars(cast): the kernel's scalar values for weights of the float type ``cast``;
+        slots(index): the slot arrays of the weight at that index, in the kernel's order.
+        On a GPU one launch costs the host more than a small weight's update costs the
+        device, so the whole step's update is one kernel, not one (or a dozen) per weight.
+        """
+        xp = backend.get_array_module(*grads)
+        if not kernels.on_device(xp) or not all(
+                isinstance(v.data, xp.ndarray) for v in variables):
+            return False
+        by_dtype = {}
+        for grad, variable in zip(grads, variables, strict=True):
+            by_dtype.setdefault(variable.dtype, []).append((grad, variable))
+        for dtype, group in by_dtype.items():
+            kernel(scalars(dtype.type), [g for g, _ in group], [v.data for _, v in group],
+                   [slots(self._get_variable_index(v)) for _, v in group])
+        return True
 
     def update_step(self, gradient, variable, learning_rate):
         """Updates ``variable.data`` (and its slots) in place from ``gradient``, an array.

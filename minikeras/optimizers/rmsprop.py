@@ -1,6 +1,7 @@
 """RMSprop: divide the gradient by a running root mean square of recent gradients."""
 
 from .. import backend
+from ..runtime import kernels
 from .optimizer import Optimizer
 
 
@@ -50,6 +51,18 @@ class RMSprop(Optimizer):
             self._average_gradients = self.add_optimizer_variables(
                 variables, "average_gradient")
 
+    def _update_all(self, grads, variables, learning_rate):
+        def slots(index):
+            return (self._velocities[index].data,
+                    *((self._momentums[index].data,) if self.momentum > 0 else ()),
+                    *((self._average_gradients[index].data,) if self.centered else ()))
+
+        if not self._update_with_kernel(
+                _RMSPROP[self.centered, self.momentum > 0], grads, variables,
+                lambda cast: (cast(learning_rate), cast(self.rho), cast(1 - self.rho),
+                              cast(self.epsilon), cast(self.momentum)), slots):
+            super()._update_all(grads, variables, learning_rate)
+
     def update_step(self, gradient, variable, learning_rate):
         xp = backend.get_array_module(variable.data)
         cast = variable.dtype.type
@@ -91,3 +104,25 @@ class RMSprop(Optimizer):
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
                 "epsilon": self.epsilon, "centered": self.centered}
+
+
+def _rmsprop_kernel(centered, with_momentum):
+    """The update above for every weight of a step in one launch, on a GPU (the operations
+    of the NumPy code in their order, so the results round alike)."""
+    slots = ("v", *(("m",) if with_momentum else ()), *(("a",) if centered else ()))
+    operation = "v = v * rho + g * g * one_minus_rho;"
+    if centered:
+        operation += """
+        a = a * rho + g * one_minus_rho;
+        const T denominator = sqrt(v - a * a + epsilon);"""
+    else:
+        operation += "const T denominator = sqrt(v + epsilon);"
+    operation += "const T step = g * learning_rate / denominator;"
+    operation += "m = m * momentum + step; w -= m;" if with_momentum else "w -= step;"
+    return kernels.ForEachWeight(
+        f"minikeras_rmsprop{'_centered' * centered}{'_momentum' * with_momentum}",
+        "T learning_rate, T rho, T one_minus_rho, T epsilon, T momentum", slots, operation)
+
+
+_RMSPROP = {(centered, with_momentum): _rmsprop_kernel(centered, with_momentum)
+            for centered in (False, True) for with_momentum in (False, True)}

@@ -1,6 +1,7 @@
 """SGD: gradient descent, with optional (Nesterov) momentum."""
 
 from .. import backend
+from ..runtime import kernels
 from .optimizer import Optimizer
 
 
@@ -40,6 +41,15 @@ class SGD(Optimizer):
         if self.momentum != 0:
             self.momentums = self.add_optimizer_variables(variables, "momentum")
 
+    def _update_all(self, grads, variables, learning_rate):
+        kernel = (_SGD if self.momentum == 0 else
+                  _SGD_NESTEROV if self.nesterov else _SGD_MOMENTUM)
+        if not self._update_with_kernel(
+                kernel, grads, variables,
+                lambda cast: (cast(learning_rate), cast(self.momentum)),
+                lambda i: (self.momentums[i].data,) if self.momentums else ()):
+            super()._update_all(grads, variables, learning_rate)
+
     def update_step(self, gradient, variable, learning_rate):
         xp = backend.get_array_module(variable.data)
         cast = variable.dtype.type
@@ -65,3 +75,15 @@ class SGD(Optimizer):
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+# The updates above for every weight of a step in one launch, on a GPU (the operations of
+# the NumPy code in their order, so the results round alike).
+_SGD = kernels.ForEachWeight("minikeras_sgd", "T learning_rate, T momentum", (),
+                             "w -= g * learning_rate;")
+_SGD_MOMENTUM = kernels.ForEachWeight(
+    "minikeras_sgd_momentum", "T learning_rate, T momentum", ("m",),
+    "const T scaled = g * learning_rate; m = m * momentum - scaled; w += m;")
+_SGD_NESTEROV = kernels.ForEachWeight(
+    "minikeras_sgd_nesterov", "T learning_rate, T momentum", ("m",),
+    "const T scaled = g * learning_rate; m = m * momentum - scaled; w += m * momentum - scaled;")

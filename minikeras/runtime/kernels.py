@@ -11,6 +11,8 @@ so the tests compare each kernel with the NumPy code without a GPU.
 
 A kernel is defined once, at import, from its source; it is compiled for an
 array module the first time it is called with that module's arrays.
+``ForEachWeight`` writes the kernel of an optimizer's update of every weight
+of a step.
 """
 
 import numpy as np
@@ -75,3 +77,55 @@ class Reduction(_Kernel):
 
     def __call__(self, *arguments, axis=None, keepdims=False, out=None):
         return self.compiled(arguments)(*arguments, axis=axis, keepdims=keepdims, out=out)
+
+
+class ForEachWeight:
+    """An optimizer's elementwise update of many weights in one launch.
+
+    ``operation`` (CUDA C) runs for every element of every weight, reading and
+    assigning the locals ``g`` (the gradient), ``w`` (the weight) and one per
+    name in ``slots`` (the optimizer's state for that weight, e.g. "m", "v"),
+    with the shared ``scalars`` ("T alpha, T epsilon") as parameters. The
+    kernel takes the weights as separate arrays: a thread finds its weight by
+    comparing its index with the weights' ends, loads the elements, runs the
+    operation and stores them back. One kernel per ``WEIGHTS_PER_LAUNCH``
+    weights (a launch's parameters must fit in 4 KiB).
+    """
+
+    WEIGHTS_PER_LAUNCH = 16
+
+    def __init__(self, name, scalars, slots, operation):
+        self.name, self.scalars, self.slots, self.operation = name, scalars, slots, operation
+        self._kernels = {}  # number of weights -> Elementwise
+
+    def __call__(self, scalar_values, grads, weights, slots):
+        """Updates ``weights`` and ``slots`` (one tuple of arrays per weight, in the order of
+        the slot names) in place, from ``grads``; all arrays of one dtype."""
+        for start in range(0, len(weights), self.WEIGHTS_PER_LAUNCH):
+            chunk = slice(start, start + self.WEIGHTS_PER_LAUNCH)
+            self._launch(scalar_values, grads[chunk], weights[chunk], slots[chunk])
+
+    def _launch(self, scalar_values, grads, weights, slots):
+        count = len(weights)
+        kernel = self._kernels.get(count)
+        if kernel is None:
+            kernel = self._kernels[count] = self._kernel(count)
+        ends = np.cumsum([w.size for w in weights]).tolist()
+        outputs = [a for w, s in zip(weights, slots, strict=True) for a in (w, *s)]
+        kernel(*scalar_values, *ends, *grads, *outputs, size=ends[-1])
+
+    def _kernel(self, count):
+        names = ("w", *self.slots)
+        in_params = ", ".join([self.scalars, *(f"int64 end{k}" for k in range(count)),
+                               *(f"raw T g{k}" for k in range(count))])
+        out_params = ", ".join(f"raw T {n}{k}" for k in range(count) for n in names)
+        branches = []
+        for k in range(count):
+            start = "0" if k == 0 else f"end{k - 1}"
+            loads = " ".join(f"T {n} = {n}{k}[j];" for n in names)
+            stores = " ".join(f"{n}{k}[j] = {n};" for n in names)
+            branches.append(
+                f"if (i < end{k}) {{ const ptrdiff_t j = i - {start}; const T g = g{k}[j]; "
+                f"{loads} {self.operation} {stores} }}")
+        return Elementwise(f"{self.name}_{count}", in_params, out_params,
+                           "\nelse ".join(branches))

@@ -399,7 +399,7 @@ class _Machine:
             return
         raw, index = self.raw_target(target, active)
         index = np.broadcast_to(index, (self.count(active),))
-        if np.unique(index).size != index.size:
+        if _repeats(index):
             raise KernelError(f"Kernel {self.name!r}: several threads write the same element "
                               f"of {raw.name} (a race on a GPU; use atomicAdd).")
         raw.flat[index] = value
@@ -547,6 +547,14 @@ _NO_LANES = np.empty(0, dtype=np.int64)
 def _any(lanes):
     """Whether ``lanes`` (None: all of them) holds a lane."""
     return lanes is None or lanes.size > 0
+
+
+def _repeats(index):
+    """Whether ``index`` (1-D) holds a value twice; quick for the usual increasing indices."""
+    if index.size < 2 or bool(np.all(index[1:] > index[:-1])):
+        return False
+    ordered = np.sort(index)
+    return bool(np.any(ordered[1:] == ordered[:-1]))
 
 
 def _dtype_of(value):
