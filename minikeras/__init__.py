@@ -7,6 +7,7 @@ read ``autograd/tensor.py`` (backpropagation in one page), then ``ops/``.
 from . import (
     activations,
     backend,
+    constraints,
     datasets,
     initializers,
     layers,
@@ -38,6 +39,7 @@ __all__ = [
     "activations",
     "backend",
     "callbacks",
+    "constraints",
     "datasets",
     "initializers",
     "keras_bridge",

@@ -95,7 +95,7 @@ def constraints(constrain):
     """A non-negativity constraint for the first weight, in minikeras and in tf.keras (or None)."""
     if not constrain:
         return None, None
-    return (lambda w: mk.ops.maximum(w, 0.0)), tf_keras.constraints.NonNeg()
+    return mk.constraints.NonNeg(), tf_keras.constraints.NonNeg()
 
 
 @covers("optimizers.Optimizer", *(f"optimizers.{name}" for name in OWN_ARGUMENTS))

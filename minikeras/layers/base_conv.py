@@ -9,7 +9,7 @@ which kernels it holds (``build_kernels``), how many channels come out
 (``output_channels``) and how it convolves (``convolve``).
 """
 
-from .. import activations, initializers, ops, regularizers
+from .. import activations, constraints, initializers, ops, regularizers
 from ..ops.grouped_convolution import grouped_conv
 from ..ops.sliding_window import output_size_and_padding
 from . import spatial
@@ -55,7 +55,7 @@ class BaseConv(Layer):
         self.use_bias = use_bias
         self.bias_initializer = initializers.get(bias_initializer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.bias_constraint = bias_constraint
+        self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(ndim=rank + 2)
 
     # -- what a subclass defines ---------------------------------------------------
@@ -152,16 +152,15 @@ class BaseConv(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "bias_constraint": None,
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 
-def weight_config(prefix, initializer, regularizer):
-    """A kernel's ``<prefix>_initializer``, ``_regularizer`` and ``_constraint`` config entries
-    (the constraint as None: constraints are not serialized yet)."""
+def weight_config(prefix, initializer, regularizer, constraint):
+    """A kernel's ``<prefix>_initializer``, ``_regularizer`` and ``_constraint`` config entries."""
     return {f"{prefix}_initializer": initializers.serialize(initializer),
             f"{prefix}_regularizer": regularizers.serialize(regularizer),
-            f"{prefix}_constraint": None}
+            f"{prefix}_constraint": constraints.serialize(constraint)}
 
 
 def positive_int(value, name, layer):
@@ -204,7 +203,7 @@ class Conv(BaseConv):
                              f"groups. Received: groups={groups}, filters={filters}")
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = kernel_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
 
     def build_kernels(self, channels):
         if channels % self.groups:
@@ -235,4 +234,5 @@ class Conv(BaseConv):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "groups": self.groups,
-                **weight_config("kernel", self.kernel_initializer, self.kernel_regularizer)}
+                **weight_config("kernel", self.kernel_initializer, self.kernel_regularizer,
+                                self.kernel_constraint)}

@@ -1,6 +1,6 @@
 """BatchNormalization: normalizes each channel, with batch statistics while training."""
 
-from .. import initializers, ops, regularizers
+from .. import constraints, initializers, ops, regularizers
 from ..autograd import no_grad
 from .arguments import number_argument
 from .input_spec import InputSpec
@@ -44,7 +44,8 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.renorm_clipping, self.renorm_momentum = renorm_clipping, renorm_momentum
         self.gamma = self.beta = self.moving_mean = self.moving_variance = None
         self.input_spec = InputSpec(min_ndim=1)  # the rank and channels are fixed by build
@@ -115,8 +116,8 @@ class BatchNormalization(Layer):
                 self.moving_variance_initializer),
             "beta_regularizer": regularizers.serialize(self.beta_regularizer),
             "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": None,
-            "gamma_constraint": None,
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
             "synchronized": False,
             "renorm": False,
             "renorm_clipping": self.renorm_clipping,

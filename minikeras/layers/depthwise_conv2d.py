@@ -1,6 +1,6 @@
 """DepthwiseConv2D: each channel convolved with filters of its own."""
 
-from .. import initializers, ops, regularizers
+from .. import constraints, initializers, ops, regularizers
 from .base_conv import BaseConv, positive_int, weight_config
 
 
@@ -31,7 +31,7 @@ class DepthwiseConv2D(BaseConv):
                                              type(self).__name__)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.depthwise_constraint = depthwise_constraint
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
 
     def build_kernels(self, channels):
         self.kernel = self.add_weight(
@@ -51,4 +51,4 @@ class DepthwiseConv2D(BaseConv):
     def get_config(self):
         return {**super().get_config(), "depth_multiplier": self.depth_multiplier,
                 **weight_config("depthwise", self.depthwise_initializer,
-                                self.depthwise_regularizer)}
+                                self.depthwise_regularizer, self.depthwise_constraint)}

@@ -2,7 +2,7 @@
 
 import warnings
 
-from .. import initializers, ops, regularizers
+from .. import constraints, initializers, ops, regularizers
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -42,7 +42,7 @@ class Embedding(Layer):
         self.input_dim, self.output_dim = input_dim, output_dim
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = embeddings_constraint
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
         self.input_spec = InputSpec()  # one tensor of indices, of any shape
@@ -83,7 +83,7 @@ class Embedding(Layer):
             "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
             "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "embeddings_constraint": None,
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
             "quantization_config": None,
         }

@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from .. import backend, initializers, ops, regularizers
+from .. import backend, constraints, initializers, ops, regularizers
 from ..autograd import Tensor, no_grad
 from ..utils import tree
 from ..utils.naming import to_snake_case, unique_name
@@ -115,7 +115,8 @@ class Layer:
         initializer: name, Initializer or function; default "glorot_uniform"
             for floats, "zeros" otherwise.
         regularizer: its penalty on this weight joins ``layer.losses``.
-        constraint: a function applied to the weight after each update.
+        constraint: a name, Constraint or function of the weight, applied to it after
+            each optimizer update.
         """
         dtype = _dtype_name(dtype) or self.dtype
         if initializer is None:
@@ -124,7 +125,7 @@ class Layer:
                             dtype=dtype, trainable=trainable, name=name)
         variable.path = f"{self.name}/{variable.name}"
         variable.regularizer = regularizers.get(regularizer)
-        variable.constraint = constraint
+        variable.constraint = constraints.get(constraint)
         if not self._trainable:
             variable.trainable = False
         (self._trainable_variables if trainable else self._non_trainable_variables).append(

@@ -3,7 +3,7 @@ inference."""
 
 import warnings
 
-from .. import initializers, ops, regularizers
+from .. import constraints, initializers, ops, regularizers
 from .arguments import axes_argument, check_axes, number_argument
 from .input_spec import InputSpec
 from .layer import Layer
@@ -39,7 +39,8 @@ class LayerNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.gamma = self.beta = None
         self.input_spec = InputSpec()  # one tensor; build fixes its rank and sizes
 
@@ -87,6 +88,6 @@ class LayerNormalization(Layer):
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "beta_regularizer": regularizers.serialize(self.beta_regularizer),
             "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": None,
-            "gamma_constraint": None,
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
         }

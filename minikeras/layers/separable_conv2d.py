@@ -1,6 +1,6 @@
 """SeparableConv2D: a depthwise convolution, then a 1x1 convolution that mixes the channels."""
 
-from .. import initializers, ops, regularizers
+from .. import constraints, initializers, ops, regularizers
 from .base_conv import BaseConv, positive_int, weight_config
 
 
@@ -38,8 +38,8 @@ class SeparableConv2D(BaseConv):
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.depthwise_constraint = depthwise_constraint
-        self.pointwise_constraint = pointwise_constraint
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
 
     def build_kernels(self, channels):
         self.depthwise_kernel = self.add_weight(
@@ -65,9 +65,9 @@ class SeparableConv2D(BaseConv):
         return {**super().get_config(), "filters": self.filters,
                 "depth_multiplier": self.depth_multiplier,
                 **weight_config("depthwise", self.depthwise_initializer,
-                                self.depthwise_regularizer),
+                                self.depthwise_regularizer, self.depthwise_constraint),
                 **weight_config("pointwise", self.pointwise_initializer,
-                                self.pointwise_regularizer)}
+                                self.pointwise_regularizer, self.pointwise_constraint)}
 
 
 SeparableConvolution2D = SeparableConv2D
