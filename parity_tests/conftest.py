@@ -29,9 +29,12 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"parity tests must not skip: {call.excinfo.value}"
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """No test downloads anything (tests of downloads serve bytes from memory or file://);
-    Keras's get_file calls the urlretrieve it imported into its own module."""
+@pytest.fixture(autouse=True, scope="session")
+def no_network():
+    """No test downloads anything, module fixtures included (tests of downloads serve bytes
+    from memory or file://); Keras's get_file calls the urlretrieve it imported into its
+    own module."""
     keras_file_utils = importlib.import_module("keras.src.utils.file_utils")
-    dataset_files.refuse_downloads(monkeypatch, keras_file_utils)
+    with pytest.MonkeyPatch.context() as patch:
+        dataset_files.refuse_downloads(patch, keras_file_utils)
+        yield

@@ -23,10 +23,13 @@ if _real_cupy_with_gpu() is not None:
     DEVICE_MODULES.append(pytest.param(_real_cupy_with_gpu(), id="cupy"))
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """No test downloads anything (tests of downloads serve bytes from memory or file://)."""
-    dataset_files.refuse_downloads(monkeypatch)
+@pytest.fixture(autouse=True, scope="session")
+def no_network():
+    """No test downloads anything, module fixtures included (tests of downloads serve bytes
+    from memory or file://)."""
+    with pytest.MonkeyPatch.context() as patch:
+        dataset_files.refuse_downloads(patch)
+        yield
 
 
 @pytest.fixture(autouse=True)

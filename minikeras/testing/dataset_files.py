@@ -11,6 +11,7 @@ import os
 import pickle
 import struct
 import tarfile
+import urllib.error
 import urllib.request
 
 import numpy as np
@@ -21,10 +22,12 @@ URLOPEN, URLRETRIEVE = urllib.request.urlopen, urllib.request.urlretrieve
 
 def refuse_downloads(monkeypatch, *modules):
     """Makes urllib's ``urlopen`` and ``urlretrieve`` (also where ``modules`` imported
-    ``urlretrieve`` for themselves) fail the test that calls them: no test downloads."""
+    ``urlretrieve`` for themselves) refuse every URL, as a machine offline would: no test
+    downloads, and a file a test needs but lacks gets get_file's message saying where
+    to put it."""
 
     def refuse(url, *args, **kwargs):
-        raise AssertionError(f"a test tried to download {url}")
+        raise urllib.error.URLError(f"tests do not download (asked for {url})")
 
     for module in (urllib.request, *modules):
         if module is urllib.request:
