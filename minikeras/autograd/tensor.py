@@ -288,14 +288,10 @@ def sum_to(grad, shape):
     gradient is the sum over axis 0 (added in front) and axis 2 (stretched
     from 1 to 4).
     """
-    extra = grad.ndim - len(shape)
-    kept = [extra + i for i, n in enumerate(shape) if n != 1 or grad.shape[extra + i] == 1]
-    if not kept:  # to a scalar (einsum would return a NumPy scalar, not an array)
-        return grad.sum(keepdims=True).reshape(shape)
-    # einsum sums over the other axes; several times faster than sum() when
-    # the kept axes are the last ones (a bias gradient: (N, H, W, C) -> (C,)).
-    xp = backend.get_array_module(grad)
-    return xp.einsum(grad, list(range(grad.ndim)), kept).reshape(shape)
+    extra = grad.ndim - len(shape)  # the axes broadcasting added in front
+    stretched = tuple(extra + i for i, n in enumerate(shape)
+                      if n == 1 and grad.shape[extra + i] != 1)  # the axes stretched from 1
+    return grad.sum(axis=tuple(range(extra)) + stretched, keepdims=True).reshape(shape)
 
 
 from .. import ops  # noqa: E402  (operators are ops, and ops are built on Tensor)
