@@ -45,23 +45,27 @@ class Adadelta(Optimizer):
         epsilon = cast(self.epsilon)
         slots = self._accumulated_grads[index].data, self._accumulated_delta_vars[index].data
         for g, w, a, d, delta, work in self._blocks(gradient, variable.data, *slots, work=2):
+            # a = rho * a + (1 - rho) * g**2
             a *= rho
             xp.multiply(g, g, out=work)
             work *= one_minus_rho
-            a += work  # a = rho * a + (1 - rho) * g**2
+            a += work
+            # delta = -sqrt(d + epsilon) * g / sqrt(a + epsilon)
             xp.add(d, epsilon, out=delta)
             xp.sqrt(delta, out=delta)
             delta *= g
             xp.add(a, epsilon, out=work)
             xp.sqrt(work, out=work)
             delta /= work
-            xp.negative(delta, out=delta)  # delta = -rms(d) * g / rms(a)
+            xp.negative(delta, out=delta)
+            # d = rho * d + (1 - rho) * delta**2
             d *= rho
             xp.multiply(delta, delta, out=work)
             work *= one_minus_rho
-            d += work  # d = rho * d + (1 - rho) * delta**2
+            d += work
+            # w += lr * delta
             delta *= lr
-            w += delta  # w += lr * delta
+            w += delta
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

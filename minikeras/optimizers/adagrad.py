@@ -44,13 +44,15 @@ class Adagrad(Optimizer):
         accumulator = self._accumulators[self._get_variable_index(variable)].data
         for g, w, a, denominator, step in self._blocks(gradient, variable.data, accumulator,
                                                        work=2):
+            # a += g**2
             xp.multiply(g, g, out=step)
-            a += step  # a += g**2
+            a += step
+            # w -= lr * g / sqrt(a + epsilon)
             xp.add(a, epsilon, out=denominator)
             xp.sqrt(denominator, out=denominator)
             xp.multiply(g, lr, out=step)
             step /= denominator
-            w -= step  # w -= lr * g / sqrt(a + epsilon)
+            w -= step
 
     def get_config(self):
         return {**super().get_config(),

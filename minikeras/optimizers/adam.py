@@ -73,21 +73,24 @@ class Adam(Optimizer):
         if self.amsgrad:
             slots.append(self._velocity_hats[index].data)
         for g, w, m, v, *v_hat, work in self._blocks(gradient, variable.data, *slots, work=1):
+            # m = beta_1 * m + (1 - beta_1) * g, computed as m += (g - m) * (1 - beta_1)
             xp.subtract(g, m, out=work)
             work *= one_minus_beta_1
-            m += work  # m += (g - m) * (1 - beta_1)
+            m += work
+            # v = beta_2 * v + (1 - beta_2) * g**2, computed as v += (g**2 - v) * (1 - beta_2)
             xp.multiply(g, g, out=work)
             work -= v
             work *= one_minus_beta_2
-            v += work  # v += (g**2 - v) * (1 - beta_2)
-            if v_hat:
+            v += work
+            if v_hat:  # v_hat = max(v_hat, v), used in place of v
                 xp.maximum(v_hat[0], v, out=v_hat[0])
                 v = v_hat[0]
+            # w -= m / (sqrt(v) + epsilon) * alpha
             xp.sqrt(v, out=work)
             work += epsilon
             xp.divide(m, work, out=work)
             work *= alpha
-            w -= work  # w -= m / (sqrt(v) + epsilon) * alpha
+            w -= work
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

@@ -48,17 +48,20 @@ class Adamax(Optimizer):
         slots = self._m[index].data, self._u[index].data
         for g, w, m, u, denominator, step in self._blocks(gradient, variable.data, *slots,
                                                           work=2):
+            # m = beta_1 * m + (1 - beta_1) * g, computed as m += (g - m) * (1 - beta_1)
             xp.subtract(g, m, out=step)
             step *= one_minus_beta_1
-            m += step  # m += (g - m) * (1 - beta_1)
+            m += step
+            # u = max(beta_2 * u, |g|)
             u *= beta_2
             xp.abs(g, out=step)
-            xp.maximum(u, step, out=u)  # u = max(beta_2 * u, |g|)
+            xp.maximum(u, step, out=u)
+            # w -= lr * m / ((1 - beta_1**t) * (u + epsilon))
             xp.add(u, epsilon, out=denominator)
             denominator *= 1 - beta_1_power
             xp.multiply(m, lr, out=step)
             step /= denominator
-            w -= step  # w -= lr * m / ((1 - beta_1**t) * (u + epsilon))
+            w -= step
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

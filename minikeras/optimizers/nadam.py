@@ -77,24 +77,28 @@ class Nadam(Optimizer):
         beta_2_power = beta_2 ** cast(step)
         slots = self._momentums[index].data, self._velocities[index].data
         for g, w, m, v, m_hat, work in self._blocks(gradient, variable.data, *slots, work=2):
+            # m = beta_1 * m + (1 - beta_1) * g, computed as m += (g - m) * (1 - beta_1)
             xp.subtract(g, m, out=work)
             work *= 1 - beta_1
-            m += work  # m += (g - m) * (1 - beta_1)
+            m += work
+            # v = beta_2 * v + (1 - beta_2) * g**2, computed as v += (g**2 - v) * (1 - beta_2)
             xp.multiply(g, g, out=work)
             work -= v
             work *= 1 - beta_2
-            v += work  # v += (g**2 - v) * (1 - beta_2)
+            v += work
+            # m_hat = u_next * m / (1 - u_product_next) + (1 - u_t) * g / (1 - u_product)
             xp.multiply(m, u_next, out=m_hat)
             m_hat /= 1 - u_product_next
             xp.multiply(g, 1 - u_t, out=work)
             work /= 1 - u_product
             m_hat += work
-            xp.divide(v, 1 - beta_2_power, out=work)  # v_hat
+            # w -= lr * m_hat / (sqrt(v_hat) + epsilon), v_hat = v / (1 - beta_2**t)
+            xp.divide(v, 1 - beta_2_power, out=work)
             xp.sqrt(work, out=work)
             work += epsilon
             m_hat *= lr
             m_hat /= work
-            w -= m_hat  # w -= m_hat * lr / (sqrt(v_hat) + epsilon)
+            w -= m_hat
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

@@ -510,6 +510,7 @@ class Optimizer:
                 xp = backend.get_array_module(variable.data)
                 cast = variable.dtype.type
                 for w, decay in self._blocks(variable.data, work=1):
+                    # w -= w * weight_decay * learning_rate
                     xp.multiply(w, cast(self.weight_decay), out=decay)
                     decay *= cast(learning_rate)
                     w -= decay
@@ -524,6 +525,7 @@ class Optimizer:
             cast = variable.dtype.type
             momentum = cast(self.ema_momentum if self._completed_steps != 0 else 0.0)
             for w, a, weighted in self._blocks(variable.data, average.data, work=1):
+                # a = momentum * a + (1 - momentum) * w
                 a *= momentum
                 xp.multiply(w, 1 - momentum, out=weighted)
                 a += weighted

@@ -76,29 +76,33 @@ class RMSprop(Optimizer):
             slots.append(self._average_gradients[index].data)
         for g, w, velocity, *rest, denominator, step in self._blocks(
                 gradient, variable.data, *slots, work=2):
+            # v = rho * v + (1 - rho) * g**2
             velocity *= rho
             xp.multiply(g, g, out=step)
             step *= one_minus_rho
-            velocity += step  # v = rho * v + (1 - rho) * g**2
+            velocity += step
             if self.centered:
+                # a = rho * a + (1 - rho) * g;  denominator = v - a**2 + epsilon
                 average = rest[-1]
                 average *= rho
                 xp.multiply(g, one_minus_rho, out=step)
-                average += step  # a = rho * a + (1 - rho) * g
+                average += step
                 xp.multiply(average, average, out=denominator)
                 xp.subtract(velocity, denominator, out=denominator)
-                denominator += epsilon  # v - a**2 + epsilon
-            else:
+                denominator += epsilon
+            else:  # denominator = v + epsilon
                 xp.add(velocity, epsilon, out=denominator)
+            # step = lr * g / sqrt(denominator)
             xp.sqrt(denominator, out=denominator)
             xp.multiply(g, lr, out=step)
-            step /= denominator  # step = lr * g / sqrt(...)
+            step /= denominator
             if self.momentum > 0:
+                # m = momentum * m + step;  w -= m
                 m = rest[0]
                 m *= momentum
                 m += step
-                w -= m  # w -= (m = momentum * m + step)
-            else:
+                w -= m
+            else:  # w -= step
                 w -= step
 
     def get_config(self):

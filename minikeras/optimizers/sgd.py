@@ -56,21 +56,24 @@ class SGD(Optimizer):
         lr = cast(learning_rate)
         if self.momentum == 0:
             for g, w, step in self._blocks(gradient, variable.data, work=1):
+                # w -= lr * g
                 xp.multiply(g, lr, out=step)
-                w -= step  # w -= lr * g
+                w -= step
             return
         momentum = cast(self.momentum)
         velocity = self.momentums[self._get_variable_index(variable)].data
         for g, w, m, scaled_gradient, step in self._blocks(gradient, variable.data, velocity,
                                                            work=2):
+            # m = momentum * m - lr * g
             xp.multiply(g, lr, out=scaled_gradient)
             m *= momentum
-            m -= scaled_gradient  # m = momentum * m - lr * g
+            m -= scaled_gradient
             if self.nesterov:
+                # w += momentum * m - lr * g
                 xp.multiply(m, momentum, out=step)
                 step -= scaled_gradient
-                w += step  # w += momentum * m - lr * g
-            else:
+                w += step
+            else:  # w += m
                 w += m
 
     def get_config(self):
