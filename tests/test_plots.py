@@ -173,6 +173,39 @@ def test_trace_graph_lists_tensors_functions_and_data_flow():
     ])
 
 
+def convnet_loss(loss):
+    """The training loss of a small convnet (conv + ReLU, pooling, batch norm, dense) on a
+    batch of four, as fit computes it."""
+    layers = keras.layers
+    model = keras.Sequential([
+        keras.Input(shape=(6, 6, 1)), layers.Conv2D(2, 3, activation="relu"),
+        layers.MaxPooling2D(2), layers.BatchNormalization(), layers.Flatten(),
+        layers.Dense(5, activation="relu"), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss=loss)
+    x = np.random.default_rng(0).random((4, 6, 6, 1)).astype("float32")
+    y = np.array([0, 1, 2, 0]) if loss.startswith("sparse") else np.eye(3)[[0, 1, 2, 0]]
+    return model.compute_loss(x, y, model(x, training=True))
+
+
+def test_a_graph_says_what_fused_nodes_do_and_names_inputs_labels_and_scalars():
+    nodes, _ = trace_graph(convnet_loss("categorical_crossentropy"))
+    labels = {(node.kind, node.label) for node in nodes}
+    functions = [node.label for node in nodes if node.kind == "function"]
+    assert {"Conv2D + bias + ReLU", "MaxPool2D", "BatchNormalization", "Dense + ReLU",
+            "Dense", "SoftmaxCrossEntropy"} <= set(functions)
+    assert not any("Fast" in f or "Fused" in f for f in functions)
+    assert {("input", "inputs\n(4, 6, 6, 1)"), ("input", "labels\n(4, 3)")} <= labels
+    assert "4" in {label for _, label in labels}  # the batch size the mean divides by
+    nodes, _ = trace_graph(convnet_loss("sparse_categorical_crossentropy"))
+    assert ("constant", "labels\n(4,)") in {(node.kind, node.label) for node in nodes}
+
+
+def test_a_scalar_tensor_that_gets_no_gradient_is_labelled_with_its_value():
+    x = Tensor(np.ones(3), requires_grad=True)
+    nodes, _ = trace_graph(ops.sum(x) / Tensor(np.array(4.0)))
+    assert ("input", "4") in {(node.kind, node.label) for node in nodes}
+
+
 def test_a_tensor_used_twice_is_one_node_with_two_edges():
     x = Tensor(np.ones(3), requires_grad=True)
     nodes, edges = trace_graph(ops.sum(x * x))

@@ -55,7 +55,11 @@ class Function:
         sums a broadcast gradient back), or None where no gradient is needed.
         ``self.needs_input_grad[i]`` says whether input ``i`` wants one, so an
         expensive gradient can be skipped.
+    input_names: what the inputs are, by position, where it tells a reader
+        something ("inputs", "labels"); ``plot_graph`` labels unnamed inputs so.
     """
+
+    input_names = ()
 
     def __call__(self, *inputs):
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]

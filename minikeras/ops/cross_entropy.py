@@ -59,6 +59,8 @@ class SoftmaxCrossEntropy(Function):
     the familiar softmax(x) - t.)
     """
 
+    input_names = ("labels", "logits")
+
     def __init__(self, axis):
         self.axis = axis
 
@@ -82,6 +84,8 @@ class SparseSoftmaxCrossEntropy(Function):
     """L = -log softmax(x)_label over the last axis, one integer label per row;
     dL/dx = softmax(x) - one_hot(label)."""
 
+    input_names = ("logits", "labels")
+
     def forward(self, logits, labels):
         xp = get_array_module(logits)
         self.labels = labels
@@ -102,6 +106,8 @@ class SigmoidCrossEntropy(Function):
 
     softplus is computed as max(x, 0) + log(1 + exp(-|x|)), so no exp ever overflows.
     """
+
+    input_names = ("labels", "logits")
 
     def forward(self, labels, logits):
         self.labels, self.logits = labels, logits

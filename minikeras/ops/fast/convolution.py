@@ -40,6 +40,8 @@ class FusedConv2D(Function):
     (a -> KH-1-a, b -> KW-1-b) and its channel axes swapped.
     """
 
+    input_names = ("inputs", "kernel", "bias")
+
     def __init__(self, strides, padding, dilation, relu=False):
         self.strides, self.padding, self.dilation, self.relu = strides, padding, dilation, relu
 

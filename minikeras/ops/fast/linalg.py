@@ -51,6 +51,8 @@ class FusedDense(Function):
         dL/dx = g @ kernel^T,  dL/dkernel = x^T @ g,  dL/dbias = sum of g's rows.
     """
 
+    input_names = ("inputs", "kernel", "bias")
+
     def __init__(self, relu):
         self.relu = relu
 

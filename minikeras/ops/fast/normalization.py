@@ -20,6 +20,7 @@ class FusedBatchNormalization(Function):
     """
 
     label = "BatchNormalization"
+    input_names = ("inputs", "gamma", "beta")
 
     def __init__(self, axis, epsilon):
         self.axis, self.epsilon = axis, epsilon

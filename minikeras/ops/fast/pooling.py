@@ -16,6 +16,8 @@ from ..sliding_window import Geometry
 class _FastPool(Function):
     """What the two fast pools share: the window and its geometry over the input."""
 
+    input_names = ("inputs",)
+
     def __init__(self, pool_size, strides, padding):
         self.pool_size, self.strides, self.padding = pool_size, strides, padding
 
