@@ -146,7 +146,10 @@ def run_and_kill(folder, mode, pause_at, delay):
             time.sleep(delay)
     finally:
         child.send_signal(signal.SIGKILL)
-        rest, errors = child.communicate(timeout=30)
+        # Read on through child.stdout: communicate() would read the pipe itself and lose
+        # the lines the loop above had already buffered ("SAVING 2" behind "SAVED 1").
+        rest, errors = child.stdout.read(), child.stderr.read()
+        child.wait(timeout=30)
     lines += [line.split() for line in rest.splitlines()]
     assert child.returncode == -signal.SIGKILL, f"the child did not run until killed: {errors}"
     return lines
