@@ -234,3 +234,38 @@ def test_resuming_from_a_checkpoint_equals_an_uninterrupted_run(tmp_path):
     assert fingerprint(resumed) == fingerprint(uninterrupted)
     for a, b in zip(resumed.get_weights(), uninterrupted.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_resuming_from_a_weights_only_checkpoint_equals_an_uninterrupted_run(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((200, 12)).astype("float32")
+    y = rng.integers(0, 4, 200)
+    checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "epoch{epoch}.weights.h5"),
+                                                 save_weights_only=True)
+    keras.utils.set_random_seed(7)
+    uninterrupted = resumable_model()
+    history = uninterrupted.fit(x, y, batch_size=32, epochs=4, verbose=0, callbacks=[checkpoint])
+
+    backend.clear_session()
+    keras.utils.set_random_seed(7)
+    resumed = resumable_model()  # compiled, its optimizer not built yet
+    resumed.load_weights(tmp_path / "epoch2.weights.h5")
+    assert int(resumed.optimizer.iterations.numpy()) == 2 * 7  # the file's optimizer state
+    resumed_history = resumed.fit(x, y, batch_size=32, epochs=4, initial_epoch=2, verbose=0)
+
+    assert resumed_history.history["loss"] == history.history["loss"][2:]
+    assert fingerprint(resumed) == fingerprint(uninterrupted)
+
+
+def test_a_weights_only_checkpoint_of_another_optimizer_loads_the_weights_only(tmp_path):
+    keras.utils.set_random_seed(7)
+    trained = resumable_model()
+    trained.fit(np.ones((8, 12)), np.arange(8) % 4, verbose=0)
+    trained.save_weights(tmp_path / "adam.weights.h5")
+    other = resumable_model()
+    other.compile("sgd", "sparse_categorical_crossentropy")
+    with pytest.warns(UserWarning, match="Skipping variable loading for optimizer"):
+        other.load_weights(tmp_path / "adam.weights.h5")
+    for a, b in zip(other.get_weights(), trained.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert int(other.optimizer.iterations.numpy()) == 0

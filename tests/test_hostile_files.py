@@ -9,6 +9,7 @@ its bytes.
 
 import contextlib
 import io
+import json
 import os
 import tracemalloc
 import warnings
@@ -291,3 +292,56 @@ def test_replaying_a_functional_config_reads_each_call_a_bounded_number_of_times
     model = keras.Model.from_config(config)
     assert len(model.layers) == depth + 3
     assert CountingDict.reads <= 8 * (depth + 2)  # each call read a few times, not once a pass
+
+
+def test_loading_a_model_holds_about_one_copy_of_its_weights_at_a_time(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input(shape=(1024,)), keras.layers.Dense(1024),
+                              keras.layers.Dense(1024)])
+    model.compile("adam", "mse")
+    model.fit(np.ones((2, 1024)), np.ones((2, 1024)), verbose=0)  # Adam's slots: 3 x 8 MiB
+    model.save(tmp_path / "model.keras")
+    stored = sum(v.numpy().nbytes for v in model.weights + model.optimizer.variables)
+    peak = peak_bytes(lambda: keras.models.load_model(tmp_path / "model.keras"))
+    assert peak < 1.5 * stored, f"{peak / stored:.2f} x the {stored:,} bytes of state"
+
+
+def test_initial_values_a_file_overwrites_are_never_drawn(tmp_path, monkeypatch):
+    model = keras.Sequential([keras.Input(shape=(64,)), keras.layers.Dense(
+        64, kernel_initializer="orthogonal", bias_initializer="random_normal")])
+    model.compile(keras.optimizers.Adagrad(initial_accumulator_value=0.25), "mse")
+    model.fit(np.ones((2, 64)), np.ones((2, 64)), verbose=0)
+    model.save(tmp_path / "model.keras")
+
+    def refuse(self, shape, dtype=None):
+        raise AssertionError(f"{type(self).__name__} drew {shape}")
+
+    for initializer in (keras.initializers.Orthogonal, keras.initializers.RandomNormal):
+        monkeypatch.setattr(initializer, "__call__", refuse)
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    for ours, theirs in zip(loaded.weights + loaded.optimizer.variables,
+                            model.weights + model.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    # Variables the file does not hold still get their initial values (here, the optimizer's).
+    fresh = keras.models.load_model(tmp_path / "model.keras", compile=False)
+    fresh.compile(keras.optimizers.Adagrad(initial_accumulator_value=0.25), "mse")
+    fresh.optimizer.build(fresh.trainable_variables)
+    assert np.all(fresh.optimizer.variables[-1].numpy() == 0.25)
+
+
+def test_a_huge_layer_the_file_cannot_fill_is_refused_without_drawing_it(tmp_path, monkeypatch):
+    small = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(4)])
+    small.save(tmp_path / "small.keras")
+    members = members_of((tmp_path / "small.keras").read_bytes())
+    config = json.loads(members["config.json"])
+    input_layer, dense = config["config"]["layers"]
+    input_layer["config"]["batch_shape"] = dense["build_config"]["input_shape"] = [None, 4096]
+    dense["config"].update(units=4096, kernel_initializer={
+        "module": "keras.initializers", "class_name": "Orthogonal", "config": {},
+        "registered_name": None})
+    config["config"]["build_input_shape"] = config["build_config"]["input_shape"] = [None, 4096]
+    (tmp_path / "huge.keras").write_bytes(archive({**members, "config.json": json.dumps(config)}))
+    monkeypatch.setattr(keras.initializers.Orthogonal, "__call__",
+                        lambda *args, **kwargs: pytest.fail("Orthogonal drew a kernel"))
+    with pytest.raises(ValueError, match=r"more than the file being loaded can justify"):
+        keras.models.load_model(tmp_path / "huge.keras")

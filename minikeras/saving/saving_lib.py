@@ -25,11 +25,14 @@ zip members' declared sizes and compression ratios are checked before they
 are read (and their CRCs when they are), every link and dataset of the HDF5
 file is checked before any array is read (hard links and real numbers stored
 in the file itself only), the model the config describes may not hold more
-weights than the weights file could store (``backend.allocation_budget``),
-and each stored array's shape is checked against its variable before it is
-read. Optimizer state that no training can produce is refused, non-finite
-weights are loaded with a warning. A damaged or malicious file is a
-ValueError, whatever breaks inside (zip, JSON, HDF5, a config of the wrong types).
+variables than the file's arrays justify (``backend.allocation_budget``, from
+the sizes the arrays declare, themselves checked against the bytes they
+store), its initial values are not drawn where the file replaces them, an
+uncompressed weights file is read in place, and each stored array's shape
+is checked against its variable before it is read. Optimizer state that no
+training can produce is refused, non-finite weights are loaded with a
+warning. A damaged or malicious file is a ValueError, whatever breaks inside
+(zip, JSON, HDF5, a config of the wrong types).
 """
 
 import datetime
@@ -47,11 +50,14 @@ from ..serialization import deserialize_keras_object, serialize_keras_object
 from ..utils.file_utils import atomic_write
 from ..utils.lazy import LazyModule
 from ..utils.naming import to_snake_case
+from ..variables import deferred_initial_values
 from .untrusted import (
     MAX_CONFIG_BYTES,
+    declared_bytes,
     file_errors_as_value_errors,
     open_hdf5,
     read_zip_member,
+    zip_member_file,
 )
 
 h5py = LazyModule("h5py")  # imported when a weights file is first written or read
@@ -61,8 +67,8 @@ METADATA_FILENAME = "metadata.json"
 WEIGHTS_FILENAME = "model.weights.h5"
 KERAS_FORMAT_VERSION = "3.15.1"  # the Keras release whose file layout this follows
 
-WEIGHTS_BUDGET_FACTOR = 8  # variables (weights and optimizer slots) per byte of weights file
-BUDGET_SLACK_BYTES = 64 * 2**20  # plus this, for metrics, scratch and dry runs
+WEIGHTS_BUDGET_FACTOR = 8  # bytes of variables (weights, optimizer slots) per byte of stored arrays
+BUDGET_SLACK_BYTES = 16 * 2**20  # plus this, for metrics and dry runs
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
@@ -128,20 +134,34 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 raise ValueError(f"{filepath} is not a valid .keras file: it must hold "
                                  f"{CONFIG_FILENAME} and {WEIGHTS_FILENAME}, found {names}.")
             config = _read_json(archive, filepath)
-            weights = read_zip_member(archive, WEIGHTS_FILENAME, filepath)
-        if not isinstance(config, dict):
-            raise ValueError(f"{filepath}: {CONFIG_FILENAME} must hold a JSON object (the "
-                             f"model's config), found {type(config).__name__}.")
-        if not compile:
-            config.pop("compile_config", None)
-        budget = WEIGHTS_BUDGET_FACTOR * len(weights) + BUDGET_SLACK_BYTES
-        with backend.allocation_budget(budget):
-            model = deserialize_keras_object(config, custom_objects=custom_objects,
-                                             safe_mode=safe_mode)
-        if not isinstance(model, Layer) or not hasattr(model, "compile"):
-            raise ValueError(f"{filepath}: the config describes {model!r}, not a model.")
-        with open_hdf5(io.BytesIO(weights), filepath) as store:
-            load_state(model, store)
+            if not isinstance(config, dict):
+                raise ValueError(f"{filepath}: {CONFIG_FILENAME} must hold a JSON object (the "
+                                 f"model's config), found {type(config).__name__}.")
+            if not compile:
+                config.pop("compile_config", None)
+            with zip_member_file(archive, file, WEIGHTS_FILENAME, filepath) as weights, \
+                    open_hdf5(weights, filepath) as store:
+                return _model_from_file(config, store, custom_objects, safe_mode, filepath)
+
+
+def _model_from_file(config, store, custom_objects, safe_mode, filepath):
+    """The model ``config`` describes, with the variables ``store`` holds.
+
+    It is built within the memory the stored arrays justify (an allocation
+    budget), without drawing the initial values the file replaces (only those
+    of variables the file does not hold are drawn, at the end), and each
+    array is assigned as soon as it is read, so loading holds the model and
+    one array more.
+    """
+    budget = WEIGHTS_BUDGET_FACTOR * declared_bytes(store) + BUDGET_SLACK_BYTES
+    with backend.allocation_budget(budget), deferred_initial_values() as created:
+        model = deserialize_keras_object(config, custom_objects=custom_objects,
+                                         safe_mode=safe_mode)
+    if not isinstance(model, Layer) or not hasattr(model, "compile"):
+        raise ValueError(f"{filepath}: the config describes {model!r}, not a model.")
+    load_state(model, store, staged=False)
+    for variable in created:
+        variable.draw_initial_value()
     return model
 
 
@@ -181,11 +201,13 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No file found at {filepath}.")
     with open(filepath, "rb") as file, file_errors_as_value_errors(filepath):
-        weights = file
-        if filepath.endswith(".keras"):
-            with zipfile.ZipFile(file, "r") as archive:
-                weights = io.BytesIO(read_zip_member(archive, WEIGHTS_FILENAME, filepath))
-        with open_hdf5(weights, filepath) as store:
+        if not filepath.endswith(".keras"):
+            with open_hdf5(file, filepath) as store:
+                load_state(model, store, skip_mismatch)
+            return
+        with zipfile.ZipFile(file, "r") as archive, zip_member_file(
+                archive, file, WEIGHTS_FILENAME, filepath) as weights, open_hdf5(
+                    weights, filepath) as store:
             load_state(model, store, skip_mismatch)
 
 
@@ -209,27 +231,29 @@ def save_state(root, store):
             group[str(index)] = backend.to_numpy(variable.data)
 
 
-def load_state(root, store, skip_mismatch=False):
+def load_state(root, store, skip_mismatch=False, staged=True):
     """Reads every variable of ``root`` from ``store``; checks them all before assigning any.
 
     A layer whose variables do not match the file (count or shapes) is an
     error (or skipped with ``skip_mismatch``); an optimizer that does not match
-    is skipped with a warning, as Keras does. Optimizer state no training can
-    reach (a negative ``iterations``...) is a ValueError; non-finite values
-    load, with a warning.
+    is skipped with a warning, as Keras does. A model's optimizer not built yet
+    is built (as its first update would build it) when the file holds its
+    state, so training resumes where the file left it. Optimizer state no
+    training can reach (a negative ``iterations``...) is a ValueError;
+    non-finite values load, with a warning.
+
+    staged: read and check every array before assigning any, so a refusal
+    changes nothing; False (for a model just built from the file, which a
+    refusal discards) assigns each array as it is read, holding one at a time.
     """
-    assignments, errors = [], []
+    assignments, errors, unbuilt = [], [], []
     for path, obj in walk(root):
-        variables = own_variables(obj)
         values = _stored_values(store, path)
-        problem = _mismatch(obj, variables, values)
-        if problem is None:
-            assignments.extend((obj, variable, value)
-                               for variable, value in zip(variables, values, strict=True))
-        elif _is_optimizer(obj):
-            warnings.warn(f"Skipping variable loading for optimizer '{obj.name}': {problem}",
-                          stacklevel=3)
-        else:
+        if _is_unbuilt_optimizer_of(root, obj) and len(values) > len(own_variables(obj)):
+            unbuilt.append((path, obj, values))  # built once every layer is known to match
+            continue
+        problem = _match(obj, values, assignments)
+        if problem is not None and not _is_optimizer(obj):
             errors.append(f"'{path or 'model'}' ({type(obj).__name__} "
                           f"'{getattr(obj, 'name', '')}'): {problem}")
     if errors and not skip_mismatch:
@@ -237,22 +261,52 @@ def load_state(root, store, skip_mismatch=False):
                          "changed:\n" + "\n".join(errors))
     if errors:
         warnings.warn("Skipped mismatching objects:\n" + "\n".join(errors), stacklevel=3)
-    values = [np.asarray(dataset) for *_, dataset in assignments]  # every read before any write
-    _check_values(assignments, values)
-    for (_, variable, _), value in zip(assignments, values, strict=True):
-        variable.assign(value)
+    for _, optimizer, values in unbuilt:
+        optimizer.build(root.trainable_variables)
+        _match(optimizer, values, assignments)
+    _assign(assignments, staged)
 
 
-def _check_values(assignments, values):
-    """Refuses optimizer state that no training can reach (ValueError naming the variable)
-    and warns about non-finite values, before anything is assigned."""
+def _is_unbuilt_optimizer_of(root, obj):
+    return obj is getattr(root, "optimizer", None) and _is_optimizer(obj) and not obj.built
+
+
+def _match(obj, values, assignments):
+    """Adds (obj, variable, dataset) to ``assignments`` for each variable of ``obj`` if
+    ``values`` match them; else returns the problem (an optimizer's is also a warning)."""
+    variables = own_variables(obj)
+    problem = _mismatch(obj, variables, values)
+    if problem is None:
+        assignments.extend((obj, variable, value)
+                           for variable, value in zip(variables, values, strict=True))
+    elif _is_optimizer(obj):
+        warnings.warn(f"Skipping variable loading for optimizer '{obj.name}': {problem}",
+                      stacklevel=4)
+    return problem
+
+
+def _assign(assignments, staged):
+    """Reads each dataset, checks its value and assigns it to its variable: every read and
+    check before any write if ``staged``. Optimizer state that no training can reach is a
+    ValueError naming the variable; non-finite values are a warning."""
     non_finite = []
-    for (obj, variable, _), value in zip(assignments, values, strict=True):
+
+    def checked(obj, variable, value):
         if _is_optimizer(obj):
             obj.check_state_value(variable, value)
         count = value.size - np.count_nonzero(np.isfinite(value))
         if count:
             non_finite.append(f"{variable.path!r} ({count} of {value.size})")
+        return value
+
+    if staged:
+        values = [checked(obj, variable, np.asarray(dataset))
+                  for obj, variable, dataset in assignments]
+        for (_, variable, _), value in zip(assignments, values, strict=True):
+            variable.assign(value)
+    else:
+        for obj, variable, dataset in assignments:
+            variable.assign(checked(obj, variable, np.asarray(dataset)))
     if non_finite:
         warnings.warn("The file holds non-finite values (NaN or Inf) in " +
                       ", ".join(non_finite) + "; they are loaded as they are, and a model "

@@ -7,6 +7,7 @@ reads it through these helpers:
   read, against a limit and against its compressed size (a member may not
   unpack to more than ``MAX_COMPRESSION_RATIO`` times what it takes in the
   archive), and the read stops at the limit whatever the header says;
+  ``zip_member_file`` reads an uncompressed member in place instead;
 - ``open_hdf5``: an HDF5 file is opened read-only and every link and dataset
   in it is checked before a single array is read. HDF5 can make a dataset
   out of bytes of *other* files (external storage, virtual datasets,
@@ -22,7 +23,10 @@ reads it through these helpers:
 """
 
 import contextlib
+import io
 import math
+import struct
+import zipfile
 
 import numpy as np
 
@@ -69,6 +73,65 @@ def read_zip_member(archive, name, filepath, limit=None):
     if len(data) > limit:
         raise ValueError(f"{filepath}: {name} holds more than the {limit:,} bytes allowed.")
     return data
+
+
+@contextlib.contextmanager
+def zip_member_file(archive, file, name, filepath):
+    """The zip member ``name`` of ``archive`` (a zipfile.ZipFile reading the binary ``file``)
+    as a read-only binary file.
+
+    A member stored uncompressed (as Keras and minikeras store the weights) is
+    read in place, through a window onto ``file``, after its CRC has been
+    checked piece by piece: loading then holds no copy of it. A compressed
+    member is unpacked into memory by ``read_zip_member``.
+    """
+    info = archive.getinfo(name)
+    if info.compress_type != zipfile.ZIP_STORED:
+        yield io.BytesIO(read_zip_member(archive, name, filepath))
+        return
+    with archive.open(info) as member:  # zipfile checks the CRC at the end of the data
+        while member.read(2**20):
+            pass
+    file.seek(info.header_offset)
+    header = file.read(30)  # the local file header: its name and extra field come next
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise ValueError(f"{filepath}: the local header of {name} is damaged.")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    start = info.header_offset + 30 + name_length + extra_length
+    with _Window(file, start, info.file_size) as window:
+        yield window
+
+
+class _Window(io.RawIOBase):
+    """Bytes ``[start, start + size)`` of the binary ``file``, as a read-only file of
+    their own (h5py reads an HDF5 file through ``seek`` and ``readinto``)."""
+
+    def __init__(self, file, start, size):
+        super().__init__()
+        self._file, self._start, self._size, self._position = file, start, size, 0
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def tell(self):
+        return self._position
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise ValueError(f"Cannot seek to {base + offset}, before the start of the member.")
+        self._position = base + offset
+        return self._position
+
+    def readinto(self, buffer):
+        count = max(0, min(len(buffer), self._size - self._position))
+        self._file.seek(self._start + self._position)
+        read = self._file.readinto(memoryview(buffer).cast("B")[:count])
+        self._position += read
+        return read
 
 
 def _unpacked_limit(stored_bytes):
