@@ -89,6 +89,9 @@ def zip_member_file(archive, file, name, filepath):
     if info.compress_type != zipfile.ZIP_STORED:
         yield io.BytesIO(read_zip_member(archive, name, filepath))
         return
+    if info.compress_size != info.file_size:
+        raise ValueError(f"{filepath}: {name} is stored uncompressed, but its header gives "
+                         f"{info.compress_size:,} bytes in the archive for {info.file_size:,}.")
     with archive.open(info) as member:  # zipfile checks the CRC at the end of the data
         while member.read(2**20):
             pass
