@@ -162,6 +162,15 @@ def _record(variable):
         _recording.log.save([variable])
 
 
+def written_in_place(*variables):
+    """To call before writing ``variables``' arrays other than through ``assign`` (by a device
+    kernel, say): counts the writes as assignments, and an UndoLog recording this thread
+    saves the values first, as ``assign`` has it do."""
+    for variable in variables:
+        _record(variable)
+        variable._assignments += 1
+
+
 class UndoLog:
     """The values variables had before a training step wrote them, to put back if the step
     turns out not finite.

@@ -13,6 +13,7 @@ import minikeras as keras
 from minikeras import backend
 from minikeras.autograd import Tensor
 from minikeras.ops.cross_entropy import labels_checked
+from minikeras.ops.pooling import MaxPool2D, _pool_arguments
 from minikeras.testing import strict_cupy
 
 
@@ -310,3 +311,118 @@ def test_relu_runs_each_pass_in_one_kernel(device):
         np.testing.assert_array_equal(a, b)
     if device is strict_cupy:
         assert passes[0] == (1, 1)
+
+
+# -- convolution, pooling, batch normalization ----------------------------------------------
+
+CONVOLUTIONS = [  # (input shape, kernel shape, strides, padding, dilation)
+    ((2, 7, 6, 3), (3, 3, 3, 4), 2, "same", 1),
+    ((2, 9, 9, 2), (6, 6, 2, 3), 2, "same", 1),  # the batch-norm convnet's middle layers
+    ((1, 8, 7, 2), (2, 3, 2, 2), 1, "valid", 2),
+    ((3, 5, 5, 1), (3, 3, 1, 2), 1, "valid", 1),
+]
+
+
+@pytest.mark.parametrize("x_shape, kernel_shape, strides, padding, dilation", CONVOLUTIONS)
+@pytest.mark.parametrize("relu", [False, True])
+def test_a_convolution_runs_im2col_and_col2im_as_one_kernel_each(
+        device, x_shape, kernel_shape, strides, padding, dilation, relu):
+    rng = np.random.default_rng(6)
+    arrays = [rng.standard_normal(s).astype("float32")
+              for s in (x_shape, kernel_shape, kernel_shape[-1:])]
+
+    def convolution(*tensors):
+        return keras.ops.fused_conv(*tensors, relu=relu, strides=strides, padding=padding,
+                                    dilation_rate=dilation)
+
+    out_shape = convolution(*arrays).shape
+    upstream = rng.standard_normal(out_shape).astype("float32")
+    passes.clear()
+    on_device, on_numpy = on_device_then_numpy(lambda: _forward_and_backward(
+        convolution, arrays, upstream, [True, True, True]))
+    for a, b in zip(on_device, on_numpy, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    if device is strict_cupy:  # im2col, product, bias (and ReLU); (ReLU,) 3 products, a sum
+        assert passes[0] == (3, 4 + relu)
+
+
+POOLS = [((2, 6, 6, 3), 2, None, "valid"), ((2, 7, 5, 2), 3, 2, "same"),
+         ((1, 5, 6, 2), (2, 3), 1, "valid")]
+
+
+@pytest.mark.parametrize("x_shape, pool_size, strides, padding", POOLS)
+def test_max_pooling_runs_each_pass_in_one_kernel(device, x_shape, pool_size, strides,
+                                                  padding):
+    rng = np.random.default_rng(7)
+    x = rng.integers(-3, 3, x_shape).astype("float32")  # many ties: the first tap must win
+    x[0, 0, 0, 0], x[0, 1, 1, 0], x[-1, -1, -1, -1] = np.nan, -np.inf, np.inf
+
+    def pool(t):  # the device twin on the device; on NumPy the plain op, the oracle
+        if backend.backend() == "cupy":
+            return keras.ops.max_pool(t, pool_size, strides=strides, padding=padding)
+        return MaxPool2D(*_pool_arguments("max_pool", t, pool_size, strides, padding, None))(t)
+
+    upstream = rng.standard_normal(pool(x).shape).astype("float32")
+    passes.clear()
+    on_device, on_numpy = on_device_then_numpy(lambda: _forward_and_backward(
+        pool, [x], upstream, [True]))
+    for a, b in zip(on_device, on_numpy, strict=True):
+        np.testing.assert_array_equal(a, b)
+    if device is strict_cupy:
+        assert passes[0] == (1, 1)
+
+
+@pytest.mark.parametrize("x_shape, axis", [((4, 3, 5, 6), -1), ((16, 7), -1), ((3, 4, 2, 2), 1)])
+@pytest.mark.parametrize("with_gamma, with_beta", [(True, True), (False, True), (True, False)])
+def test_batch_normalization_runs_in_three_kernels_each_way(device, x_shape, axis, with_gamma,
+                                                            with_beta):
+    rng = np.random.default_rng(8)
+    channels = x_shape[axis]
+    x = (rng.standard_normal(x_shape) * 3 + 5).astype("float32")
+    gamma, beta = (rng.standard_normal(channels).astype("float32") for _ in range(2))
+    upstream = rng.standard_normal(x_shape).astype("float32")
+    arrays, differentiate = [x], [True]
+    if with_gamma:
+        arrays, differentiate = [*arrays, gamma], [*differentiate, True]
+    if with_beta:
+        arrays, differentiate = [*arrays, beta], [*differentiate, True]
+
+    def normalize(t, *channel_tensors):
+        scale = channel_tensors[0] if with_gamma else None
+        offset = channel_tensors[-1] if with_beta else None
+        y, mean, variance = keras.ops.fused_batch_normalization(t, scale, offset, axis=axis)
+        statistics.extend([mean.data, variance.data])
+        return y
+
+    statistics = []
+    passes.clear()
+
+    def run():
+        statistics.clear()
+        return [*_forward_and_backward(normalize, arrays, upstream, differentiate),
+                *statistics]
+
+    on_device, on_numpy = on_device_then_numpy(run)
+    for a, b in zip(on_device, on_numpy, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    if device is strict_cupy:  # mean, variance, normalization; two sums, the input gradient
+        assert passes[0] == (3, 3)
+
+
+def test_the_moving_statistics_move_in_one_kernel(device):
+    rng = np.random.default_rng(9)
+    x = (rng.standard_normal((8, 4, 4, 3)) * 2 + 1).astype("float32")
+
+    def run():
+        layer = keras.layers.BatchNormalization(momentum=0.8)
+        layer.build(x.shape)
+        data = backend.to_device(x)
+        layer(data, training=True)
+        _, counts = counted(lambda: layer(data, training=True))
+        if device is strict_cupy and backend.backend() == "cupy":
+            assert counts.launches == 3 + 1
+        return [layer.moving_mean.data, layer.moving_variance.data]
+
+    on_device, on_numpy = on_device_then_numpy(run)
+    for a, b in zip(on_device, on_numpy, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)

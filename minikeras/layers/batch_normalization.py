@@ -2,6 +2,8 @@
 
 from .. import constraints, initializers, ops, regularizers
 from ..autograd import no_grad
+from ..ops.fast.normalization import normalization_on_device, update_moving_averages
+from ..variables import written_in_place
 from .arguments import number_argument
 from .input_spec import InputSpec
 from .layer import Layer
@@ -91,6 +93,11 @@ class BatchNormalization(Layer):
             scale=self.gamma, epsilon=self.epsilon)
 
     def _update_moving_statistics(self, mean, variance):
+        if normalization_on_device(mean):  # both averages in one kernel
+            written_in_place(self.moving_mean, self.moving_variance)
+            update_moving_averages(self.moving_mean.data, self.moving_variance.data, mean.data,
+                                   variance.data, self.momentum)
+            return
         with no_grad():
             self.moving_mean.assign(
                 self.moving_mean * self.momentum + mean * (1.0 - self.momentum))

@@ -8,12 +8,13 @@ The backward pass is two more GEMMs and the way back from rows to pixels
 
 ``Conv2D`` below is that, in full. ``conv`` and ``fused_conv`` (what the
 Conv2D layer calls) run ``fast.convolution.FusedConv2D``, the same
-mathematics in cache-sized pieces on every core.
+mathematics in cache-sized pieces on every core, or on a GPU
+``DeviceConv2D``, the same in a few kernels.
 """
 
 from ..autograd.function import Function
 from ..backend import get_array_module
-from .fast.convolution import FusedConv2D
+from .fast.convolution import DeviceConv2D, FusedConv2D, convolution_on_device
 from .sliding_window import add_windows_back, padding_argument, paddings, pair, windows
 
 
@@ -59,7 +60,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     """
     strides, padding, dilation_rate = _conv_arguments(inputs, kernel, strides, padding,
                                                       dilation_rate, data_format)
-    return FusedConv2D(strides, padding, dilation_rate)(inputs, kernel, None)
+    return _fast_twin(inputs)(strides, padding, dilation_rate)(inputs, kernel, None)
 
 
 def fused_conv(inputs, kernel, bias=None, relu=False, strides=1, padding="valid",
@@ -72,7 +73,12 @@ def fused_conv(inputs, kernel, bias=None, relu=False, strides=1, padding="valid"
     """
     strides, padding, dilation_rate = _conv_arguments(inputs, kernel, strides, padding,
                                                       dilation_rate, None)
-    return FusedConv2D(strides, padding, dilation_rate, relu)(inputs, kernel, bias)
+    return _fast_twin(inputs)(strides, padding, dilation_rate, relu)(inputs, kernel, bias)
+
+
+def _fast_twin(inputs):
+    """The fast op for ``inputs``: FusedConv2D on a CPU, DeviceConv2D on a GPU."""
+    return DeviceConv2D if convolution_on_device(inputs) else FusedConv2D
 
 
 def _conv_arguments(inputs, kernel, strides, padding, dilation_rate, data_format):

@@ -9,14 +9,19 @@ averages) and normalization is an affine map.
 ``BatchNormalization`` below does both, plainly. The layer calls
 ``fused_batch_normalization`` in training, which runs
 ``fast.normalization.FusedBatchNormalization`` (the same mathematics on
-every core), and ``batch_normalization`` in inference, composed from ops as
-TensorFlow computes it.
+every core; on a GPU ``DeviceBatchNormalization``, in a few kernels), and
+``batch_normalization`` in inference, composed from ops as TensorFlow
+computes it.
 """
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
-from .fast.normalization import FusedBatchNormalization
+from .fast.normalization import (
+    DeviceBatchNormalization,
+    FusedBatchNormalization,
+    normalization_on_device,
+)
 from .math import add, divide, multiply, negative, sqrt, subtract
 from .reshaping import reshape
 
@@ -68,7 +73,9 @@ def fused_batch_normalization(x, scale=None, offset=None, axis=-1, epsilon=1e-3)
     mean, variance: the batch statistics, shape (channels,), carrying no gradient
         (the variance is the biased one, as Keras's moving average uses).
     """
-    function = FusedBatchNormalization(axis, epsilon)
+    fast_twin = DeviceBatchNormalization if normalization_on_device(x) else (
+        FusedBatchNormalization)
+    function = fast_twin(axis, epsilon)
     outputs = function(x, scale, offset)
     return outputs, Tensor(function.mean.reshape(-1)), Tensor(function.variance.reshape(-1))
 

@@ -11,7 +11,12 @@ at a time on every core.
 
 from ..autograd.function import Function
 from ..backend import get_array_module
-from .fast.pooling import FastAveragePool2D, FastMaxPool2D
+from .fast.pooling import (
+    DeviceMaxPool2D,
+    FastAveragePool2D,
+    FastMaxPool2D,
+    pooling_on_device,
+)
 from .sliding_window import add_windows_back, padding_argument, paddings, pair, windows
 
 
@@ -93,7 +98,8 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
     padding: "valid" (windows inside the image) or "same" (ceil(size / stride) outputs).
     """
     arguments = _pool_arguments("max_pool", inputs, pool_size, strides, padding, data_format)
-    return FastMaxPool2D(*arguments)(inputs)
+    fast_twin = DeviceMaxPool2D if pooling_on_device(inputs) else FastMaxPool2D
+    return fast_twin(*arguments)(inputs)
 
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):

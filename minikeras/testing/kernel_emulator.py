@@ -592,11 +592,12 @@ def _binary(operator, left, right):
 
 
 def _truncated_quotient(left, right):
+    """left / right for integers, as C rounds it: towards zero (NumPy's // floors)."""
     if np.any(np.asarray(right) == 0):
         raise ZeroDivisionError("Integer division by zero in a kernel.")
-    quotient = np.abs(left) // np.abs(right)
-    return np.where((left < 0) != (right < 0), -quotient, quotient).astype(
-        _dtype_of(left), copy=False)
+    quotient = left // right
+    inexact_negative = ((left < 0) != (right < 0)) & (left % right != 0)
+    return (quotient + inexact_negative).astype(_dtype_of(left), copy=False)
 
 
 _BINARY = {

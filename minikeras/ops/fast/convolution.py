@@ -10,13 +10,19 @@ What makes it fast on a CPU:
   the input for a 6x6 stride-2 kernel) never exists.
 - A Conv2D layer's bias and ReLU are applied to each piece while it is in
   cache, in the same op, instead of in two more passes over the whole output.
+
+On a GPU, where each array operation is a kernel launch, ``DeviceConv2D``
+computes the same as the plain op does, with im2col and col2im as one
+kernel each.
 """
 
 from ...autograd.function import Function
-from ...backend import get_array_module
-from ...runtime import parallel
+from ...autograd.tensor import Tensor
+from ...backend import get_array_module, is_array
+from ...runtime import kernels, parallel
 from ..sliding_window import Geometry
 from .activation import add_bias_and_relu, relu_gradient
+from .device_windows import GEOMETRY, gather_over_windows, geometry_arguments
 from .linalg import sum_of_rows
 from .space_to_depth import Blocks, correlate, im2col, input_gradient, stride_one_windows
 
@@ -110,3 +116,75 @@ class FusedConv2D(Function):
         im2col_bytes = rows * cols * qh * qw * c * images.itemsize  # one image's, about
         return parallel.pieces(images.shape[0], im2col_bytes, get_array_module(images),
                                min_items=-(-GEMM_ROWS // (rows * cols)))
+
+
+# -- on a GPU ---------------------------------------------------------------------------
+
+# im2col: a thread per element of cols (N*OH*OW, KH*KW*C), copying the pixel that window
+# (n, r, j) reads at tap (a, b), channel c (0 in the padding). One launch where the pieces of
+# FusedConv2D take a dozen copies.
+_IM2COL = kernels.Elementwise("minikeras_im2col", "raw T x, " + GEOMETRY, "T cols", """
+    const ptrdiff_t window = kernel_height * kernel_width * channels;
+    const ptrdiff_t row = i / window, tap = i % window;
+    const ptrdiff_t c = tap % channels, b = tap / channels % kernel_width;
+    const ptrdiff_t a = tap / (channels * kernel_width);
+    const ptrdiff_t j = row % out_width, r = row / out_width % out_height;
+    const ptrdiff_t n = row / (out_width * out_height);
+    const ptrdiff_t h = r * stride_h + a * dilation_h - top;
+    const ptrdiff_t w = j * stride_w + b * dilation_w - left;
+    cols = (h >= 0 && h < height && w >= 0 && w < width)
+        ? x[((n * height + h) * width + w) * channels + c] : (T)0;
+    """)
+# col2im: a thread per pixel of x (N, H, W, C), adding up the gradients of its copies in
+# cols, tap by tap in row-major order, as sliding_window.add_windows_back adds them.
+_COL2IM = kernels.Elementwise(
+    "minikeras_col2im", "raw T gcols, " + GEOMETRY, "T gx", gather_over_windows(
+        "total += gcols[((out * kernel_height + a) * kernel_width + b) * channels + c];"))
+
+
+class DeviceConv2D(Function):
+    """Same mathematics as ``FusedConv2D`` (``convolution.Conv2D``, the bias, the ReLU) for a
+    GPU, as the plain op computes it: im2col (one kernel), one product, the bias and ReLU
+    (one kernel); backward: the ReLU's gradient (one kernel), two products, the bias gradient
+    (a reduction) and col2im (one kernel). Eight launches where FusedConv2D, made for a CPU's
+    caches, takes dozens.
+    """
+
+    label = "Conv2D"
+
+    def __init__(self, strides, padding, dilation, relu=False):
+        self.strides, self.padding, self.dilation, self.relu = strides, padding, dilation, relu
+
+    def forward(self, x, kernel, bias=None):
+        xp = get_array_module(x, kernel)
+        kh, kw, c, f = kernel.shape
+        geometry = Geometry(x.shape, (kh, kw), self.strides, self.dilation, self.padding)
+        self.arguments = geometry_arguments(geometry, x.shape)
+        rows = x.shape[0] * geometry.out_height * geometry.out_width
+        cols = xp.empty((rows, kh * kw * c), dtype=x.dtype)
+        _IM2COL(x, *self.arguments, cols)  # (N*OH*OW, KH*KW*C)
+        y = cols @ kernel.reshape(-1, f)  # (N*OH*OW, F)
+        add_bias_and_relu(y, bias, self.relu)
+        self.cols = cols if self.needs_input_grad[1] else None
+        self.x_shape, self.kernel, self.y = x.shape, kernel, y if self.relu else None
+        return y.reshape(x.shape[0], geometry.out_height, geometry.out_width, f)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        need_x, need_kernel, need_bias = self.needs_input_grad
+        g = gy.reshape(-1, gy.shape[-1])  # (N*OH*OW, F)
+        if self.relu:
+            g = relu_gradient(g, self.y)
+        gkernel = (self.cols.T @ g).reshape(self.kernel.shape) if need_kernel else None
+        gx = None
+        if need_x:
+            gcols = g @ self.kernel.reshape(-1, g.shape[1]).T  # (N*OH*OW, KH*KW*C)
+            gx = xp.empty(self.x_shape, dtype=gy.dtype)
+            _COL2IM(gcols, *self.arguments, gx)  # (N, H, W, C)
+        return gx, gkernel, sum_of_rows(g) if need_bias else None
+
+
+def convolution_on_device(x):
+    """Whether ``DeviceConv2D`` runs for ``x`` (a Tensor or an array): on a device."""
+    data = x.data if isinstance(x, Tensor) else x
+    return is_array(data) and kernels.on_device(get_array_module(data))

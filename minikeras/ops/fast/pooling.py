@@ -4,13 +4,16 @@ Every tap (a, b) of the window reads a strided slice of the input of the
 output's shape (``Geometry.taps``), so pooling is a running max or sum of
 kh*kw slices, and the backward pass adds each tap's share of the gradient
 back into its slice. Both passes go through the batch in pieces on every
-core (``runtime.parallel``), so a piece's slices stay in cache.
+core (``runtime.parallel``), so a piece's slices stay in cache. On a GPU,
+``DeviceMaxPool2D`` runs each pass of max pooling as one kernel.
 """
 
 from ...autograd.function import Function
-from ...backend import get_array_module
-from ...runtime import parallel
+from ...autograd.tensor import Tensor
+from ...backend import get_array_module, is_array
+from ...runtime import kernels, parallel
 from ..sliding_window import Geometry
+from .device_windows import GEOMETRY, gather_over_windows, geometry_arguments
 
 
 class _FastPool(Function):
@@ -145,3 +148,66 @@ def _pieces(images):
     """Pieces of the batch for ``parallel``, sized by the images (N, H, W, C) they read."""
     image_bytes = images.itemsize * images.shape[1] * images.shape[2] * images.shape[3]
     return parallel.pieces(images.shape[0], 2 * image_bytes, get_array_module(images))
+
+
+# -- on a GPU ---------------------------------------------------------------------------
+
+# Max pooling on a GPU, a kernel per pass. Forward: a thread per output finds its window's
+# max and the first tap holding it (a NaN counting as the max, the padding as -inf), as the
+# plain op's argmax does; backward: a thread per input pixel adds up dL/dy of the windows
+# whose winning tap it is.
+_MAX_POOL = kernels.Elementwise("minikeras_max_pool", "raw T x, " + GEOMETRY,
+                                "T y, int32 winner", """
+    const ptrdiff_t c = i % channels, j = i / channels % out_width;
+    const ptrdiff_t r = i / (channels * out_width) % out_height;
+    const ptrdiff_t n = i / (channels * out_width * out_height);
+    T best = 0;
+    int tap_of_best = 0;
+    for (ptrdiff_t a = 0; a < kernel_height; ++a) {
+        for (ptrdiff_t b = 0; b < kernel_width; ++b) {
+            const ptrdiff_t h = r * stride_h + a * dilation_h - top;
+            const ptrdiff_t w = j * stride_w + b * dilation_w - left;
+            const T value = (h >= 0 && h < height && w >= 0 && w < width)
+                ? x[((n * height + h) * width + w) * channels + c] : (T)-INFINITY;
+            const int tap = a * kernel_width + b;
+            if (tap == 0 || (!isnan(best) && (isnan(value) || value > best))) {
+                best = value;
+                tap_of_best = tap;
+            }
+        }
+    }
+    y = best;
+    winner = tap_of_best;
+    """)
+_MAX_POOL_GRADIENT = kernels.Elementwise(
+    "minikeras_max_pool_gradient", "raw T gy, raw int32 winner, " + GEOMETRY, "T gx",
+    gather_over_windows("""
+    if (winner[out * channels + c] == a * kernel_width + b) total += gy[out * channels + c];
+    """))
+
+
+class DeviceMaxPool2D(_FastPool):
+    """Same mathematics as ``pooling.MaxPool2D`` for a GPU, one kernel per pass (the passes
+    above take a dozen array operations or more)."""
+
+    label = "MaxPool2D"
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self._place_window(x)
+        self.arguments = geometry_arguments(self.geometry, x.shape)
+        shape = (x.shape[0], self.geometry.out_height, self.geometry.out_width, x.shape[3])
+        y, self.winner = xp.empty(shape, x.dtype), xp.empty(shape, "int32")
+        _MAX_POOL(x, *self.arguments, y, self.winner)  # (N, OH, OW, C) twice
+        return y
+
+    def backward(self, gy):
+        gx = get_array_module(gy).empty(self.x_shape, gy.dtype)  # (N, H, W, C)
+        _MAX_POOL_GRADIENT(gy, self.winner, *self.arguments, gx)
+        return gx
+
+
+def pooling_on_device(x):
+    """Whether ``DeviceMaxPool2D`` runs for ``x`` (a Tensor or an array): on a device."""
+    data = x.data if isinstance(x, Tensor) else x
+    return is_array(data) and kernels.on_device(get_array_module(data))
