@@ -9,14 +9,18 @@ drives the children in lockstep: window after window, one framework then the
 other, the order swapped every round, so a machine that gets busier or
 quieter affects both alike. A window is part of one ``fit()`` call: a couple
 of untimed steps, then ``--steps`` steps timed from batch start to batch
-start, so fit's start-up cost is not counted for either framework.
+start, so fit's start-up cost is not counted for either framework. On a GPU
+the device is synchronized at the window's two ends only: in between the
+host queues steps ahead of the device, as it does in training.
 
 Reported per model and framework: samples/s (median of the windows, and the
 spread), the ratio to tf.keras, test accuracy after the timed training (a
 check that both really train, not a target: they train for only a few
 hundred steps), peak resident memory, and the achieved GFLOP/s of the
 matrix products and convolutions as a fraction of the float32 GEMM peak of
-the same machine.
+the same machine; and per model the device work of one minikeras training
+step (kernel launches, allocations, host reads, copies to the device), counted
+on the strict CuPy stand-in (``benchmarks.device_work``), which needs no GPU.
 
 Writes benchmarks/results/train_mnist.json and train_mnist.md.
 """
@@ -33,12 +37,12 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks import machine
+from benchmarks import device_work, machine
+from benchmarks.models import MODELS, build_model
 
 ROOT = Path(__file__).absolute().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 BATCH_SIZE = 128
-MODELS = ("mlp", "convnet", "bn_convnet")
 FRAMEWORKS = ("minikeras-numpy", "minikeras-cupy", "tf.keras")
 # Timed steps per window: about a second of tf.keras training on 2 cores.
 WINDOW_STEPS = {"mlp": 150, "convnet": 40, "bn_convnet": 12}
@@ -46,57 +50,7 @@ UNTIMED_STEPS = 2  # at the start of every window's fit(), before the clock star
 WARMUP_STEPS = 20  # once per child, before the first window
 
 
-# -- the models, written once for any keras module ------------------------------------
-
-
-def build_model(keras, name):
-    """The reference model ``name``, built and compiled with ``keras`` (minikeras or tf.keras)."""
-    layers = keras.layers
-    if name == "mlp":  # the Keras examples' MNIST MLP
-        model = keras.Sequential([
-            keras.Input(shape=(784,)),
-            layers.Dense(256, activation="relu"),
-            layers.Dropout(0.45),
-            layers.Dense(256, activation="relu"),
-            layers.Dropout(0.45),
-            layers.Dense(10, activation="softmax"),
-        ])
-    elif name == "convnet":  # keras.io's "Simple MNIST convnet"
-        model = keras.Sequential([
-            keras.Input(shape=(28, 28, 1)),
-            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-            layers.MaxPooling2D(pool_size=(2, 2)),
-            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-            layers.MaxPooling2D(pool_size=(2, 2)),
-            layers.Flatten(),
-            layers.Dropout(0.5),
-            layers.Dense(10, activation="softmax"),
-        ])
-    elif name == "bn_convnet":  # "99% without a PhD": convolutions with batch norm
-
-        def conv_bn_relu(filters, size, strides):
-            return [layers.Conv2D(filters, size, strides=strides, padding="same",
-                                  use_bias=False),
-                    layers.BatchNormalization(scale=False),
-                    layers.Activation("relu")]
-
-        model = keras.Sequential([
-            keras.Input(shape=(28, 28, 1)),
-            *conv_bn_relu(24, 3, 1),
-            *conv_bn_relu(48, 6, 2),
-            *conv_bn_relu(64, 6, 2),
-            layers.Flatten(),
-            layers.Dense(200, use_bias=False),
-            layers.BatchNormalization(scale=False),
-            layers.Activation("relu"),
-            layers.Dropout(0.3),
-            layers.Dense(10, activation="softmax"),
-        ])
-    else:
-        raise ValueError(f"Unknown model {name!r}: expected one of {MODELS}.")
-    model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    return model
+# -- the models' arithmetic (the models are in benchmarks.models) -------------------------
 
 
 def training_flops_per_sample(model):
@@ -163,20 +117,22 @@ def device_sync(framework):
     return lambda: None
 
 
-def make_window_timer(keras, framework):
-    """A callback that records the time at the start of each training batch."""
+def make_window_timer(keras, framework, first, last):
+    """A callback that records the time at the start of batches ``first`` and ``last``, after
+    waiting there for the device to finish its queued work, and nowhere else."""
     sync = device_sync(framework)
 
-    class BatchStartTimes(keras.callbacks.Callback):
+    class WindowEnds(keras.callbacks.Callback):
         def __init__(self):
             super().__init__()
             self.times = []
 
         def on_train_batch_begin(self, batch, logs=None):
-            sync()
-            self.times.append(time.perf_counter())
+            if batch in (first, last):
+                sync()
+                self.times.append(time.perf_counter())
 
-    return BatchStartTimes()
+    return WindowEnds()
 
 
 def gemm_peak_gflops():
@@ -214,10 +170,11 @@ def run_child(framework, model_name, data_path, window_steps, warmup_steps):
     send({"ready": True})
     for command in sys.stdin:
         if command.strip() == "window":
-            timer = make_window_timer(keras, framework)
+            timer = make_window_timer(keras, framework, UNTIMED_STEPS,
+                                      UNTIMED_STEPS + window_steps)
             train(UNTIMED_STEPS + window_steps + 1, timer)  # +1: the batch that stops the clock
             steps_trained += UNTIMED_STEPS + window_steps + 1
-            seconds = timer.times[UNTIMED_STEPS + window_steps] - timer.times[UNTIMED_STEPS]
+            seconds = timer.times[1] - timer.times[0]
             send({"samples_per_second": window_steps * BATCH_SIZE / seconds})
         elif command.strip() == "finish":
             _, accuracy = model.evaluate(x_test, y_test, batch_size=BATCH_SIZE, verbose=0)
@@ -334,6 +291,14 @@ def markdown(report):
     if ratios:
         lines += ["", "Peak memory of minikeras-numpy as a fraction of tf.keras's: " +
                   ", ".join(f"{name} {fraction:.2f}" for name, fraction in ratios) + "."]
+    if report.get("device_work"):
+        lines += ["", "Device work of one minikeras fit step on a GPU, counted on the strict "
+                  "CuPy stand-in (benchmarks/device_work.py):", "",
+                  "| model | kernel launches | allocations | host reads | copies to the device "
+                  "(scalar) |", "|---|---|---|---|---|"]
+        lines += [f"| {name} | {c['launches']} | {c['allocations']} | {c['host_reads']} | "
+                  f"{c['host_to_device']} ({c['scalar_host_to_device']}) |"
+                  for name, c in report["device_work"].items()]
     return "\n".join(lines) + "\n"
 
 
@@ -368,7 +333,7 @@ def main(argv=None):
     data_path = args.data or mnist_path()
     frameworks = frameworks_available(args.frameworks.split(","))
     report = {"machine": machine.describe(), "batch_size": BATCH_SIZE, "repeats": repeats,
-              "quick": args.quick, "models": {}}
+              "quick": args.quick, "models": {}, "device_work": {}}
     for model_name in models:
         steps = args.steps or (2 if args.quick else WINDOW_STEPS[model_name])
         print(f"{model_name}: {repeats} windows of {steps} steps per framework ...", flush=True)
@@ -378,6 +343,9 @@ def main(argv=None):
             ratio = f", ratio {r['ratio_to_tf_keras']:.2f}" if r["ratio_to_tf_keras"] else ""
             print(f"  {framework:16s} {r['samples_per_second']:9,.0f} samples/s{ratio}, "
                   f"accuracy {r['test_accuracy']:.4f}, peak RSS {r['peak_rss_mib']:.0f} MiB")
+        report["device_work"][model_name] = device_work.count_per_step(model_name)
+        print(f"  minikeras on a device, per step: "
+              f"{device_work.describe(report['device_work'][model_name])}")
     report["gemm_peak_gflops"] = next(
         (r["gemm_peak_gflops"] for results in report["models"].values()
          for r in results.values() if "gemm_peak_gflops" in r), None)

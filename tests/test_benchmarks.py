@@ -50,6 +50,26 @@ def test_the_training_benchmark_writes_its_report(tmp_path):
     assert report["models"]["mlp"]["minikeras-numpy"]["flops_per_sample"] == 2 * (
         2 * 784 * 256 + 3 * 256 * 256 + 3 * 256 * 10)  # the first layer's input needs no gradient
     assert "| mlp | minikeras-numpy |" in (tmp_path / "train_mnist.md").read_text()
+    for model in ("mlp", "convnet"):  # counted on the strict stand-in, no GPU needed
+        work = report["device_work"][model]
+        assert work["launches"] > 0 and work["host_reads"] == 0 and work["host_to_device"] == 2
+    assert "| convnet | " in (tmp_path / "train_mnist.md").read_text().split("Device work")[1]
+
+
+def test_a_window_waits_for_the_device_at_its_two_ends_only(monkeypatch):
+    """Waiting at every batch would keep the host from queueing the next step while the
+    device computes, which training does not do."""
+    import minikeras as keras
+    from benchmarks import train_mnist
+
+    waits = []
+    monkeypatch.setattr(train_mnist, "device_sync", lambda framework: lambda: waits.append(1))
+    timer = train_mnist.make_window_timer(keras, "minikeras-cupy", 2, 5)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(np.ones((12, 3), "float32"), np.ones((12, 1), "float32"), batch_size=2, verbose=0,
+              callbacks=[timer])
+    assert len(waits) == 2 and len(timer.times) == 2 and timer.times[1] > timer.times[0]
 
 
 def test_the_cupy_child_trains_on_the_device_even_with_minikeras_already_imported(monkeypatch):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from benchmarks.train_mnist import build_model
+from benchmarks.models import build_model
 from minikeras import backend
 from minikeras.testing import strict_cupy
 from minikeras.testing.device_work import StepCounter, most_per_step

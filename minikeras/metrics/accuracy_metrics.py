@@ -198,10 +198,11 @@ def _count_hits_on_device(metric, kernel, y_true, y_pred, sample_weight):
             and scores.ndim == 2 and scores.dtype == metric.dtype):
         return False
     rows, classes = scores.shape
+    state = metric.total.data.reshape(1), metric.count.data.reshape(1)  # raw arrays, not 0-d
     if kernel is _SPARSE_HITS and labels.shape in ((rows,), (rows, 1)):
-        kernel(scores, labels.reshape(rows), classes, metric.total.data, metric.count.data)
+        kernel(scores, labels.reshape(rows), classes, *state)
     elif kernel is _CATEGORICAL_HITS and labels.shape == scores.shape:
-        kernel(scores, labels, classes, metric.total.data, metric.count.data, size=rows)
+        kernel(scores, labels, classes, *state, size=rows)
     else:
         return False
     return True

@@ -106,7 +106,8 @@ def _add_one_value_on_device(metric, values, sample_weight):
             and value.shape == () and value.dtype == metric.dtype):
         return False
     weight = np.dtype(metric.dtype).type(1 if sample_weight is None else sample_weight)
-    _ADD_ONE_VALUE(value, weight, metric.total.data, metric.count.data, size=1)
+    _ADD_ONE_VALUE(value.reshape(1), weight, metric.total.data.reshape(1),
+                   metric.count.data.reshape(1), size=1)
     return True
 
 

@@ -35,8 +35,7 @@ _C_TYPES = {
     "int16": "int16", "int32": "int32", "int64": "int64", "uint8": "uint8",
     "uint32": "uint32", "uint64": "uint64",
 }
-_CONSTANTS = {"INFINITY": np.float32(np.inf), "NAN": np.float32(np.nan),
-              "true": np.bool_(True), "false": np.bool_(False)}
+_CONSTANTS = {"true": np.bool_(True), "false": np.bool_(False)}
 _TOKEN = re.compile(r"""
     (?P<number>(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?[fFlLuU]*)
   | (?P<name>[A-Za-z_]\w*)

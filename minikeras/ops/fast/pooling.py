@@ -161,6 +161,7 @@ _MAX_POOL = kernels.Elementwise("minikeras_max_pool", "raw T x, " + GEOMETRY,
     const ptrdiff_t c = i % channels, j = i / channels % out_width;
     const ptrdiff_t r = i / (channels * out_width) % out_height;
     const ptrdiff_t n = i / (channels * out_width * out_height);
+    const T minus_infinity = (T)-1 / (T)0;  // what the padding holds (no header defines it)
     T best = 0;
     int tap_of_best = 0;
     for (ptrdiff_t a = 0; a < kernel_height; ++a) {
@@ -168,7 +169,7 @@ _MAX_POOL = kernels.Elementwise("minikeras_max_pool", "raw T x, " + GEOMETRY,
             const ptrdiff_t h = r * stride_h + a * dilation_h - top;
             const ptrdiff_t w = j * stride_w + b * dilation_w - left;
             const T value = (h >= 0 && h < height && w >= 0 && w < width)
-                ? x[((n * height + h) * width + w) * channels + c] : (T)-INFINITY;
+                ? x[((n * height + h) * width + w) * channels + c] : minus_infinity;
             const int tap = a * kernel_width + b;
             if (tap == 0 || (!isnan(best) && (isnan(value) || value > best))) {
                 best = value;

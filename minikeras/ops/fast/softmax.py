@@ -92,8 +92,8 @@ class DeviceSparseSoftmaxCrossEntropy(Function):
     label = "SparseSoftmaxCrossEntropy"
 
     def forward(self, logits, labels):
-        loss, self.g_logits = _cross_entropy(_SPARSE_CROSS_ENTROPY, logits,
-                                             labels.reshape(-1))
+        labels = labels.reshape(-1).astype("int64", copy=False)
+        loss, self.g_logits = _cross_entropy(_SPARSE_CROSS_ENTROPY, logits, labels)
         return loss  # (..)
 
     def backward(self, gy):
@@ -108,6 +108,7 @@ class DeviceSoftmaxCrossEntropy(Function):
     label = "SoftmaxCrossEntropy"
 
     def forward(self, labels, logits):
+        labels = labels.astype(logits.dtype, copy=False)
         loss, self.g_logits = _cross_entropy(_CROSS_ENTROPY, logits, labels)
         return loss  # (..)
 
