@@ -426,3 +426,19 @@ def test_the_moving_statistics_move_in_one_kernel(device):
     on_device, on_numpy = on_device_then_numpy(run)
     for a, b in zip(on_device, on_numpy, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_the_device_twins_show_in_graphs_as_the_ops_they_stand_for():
+    from minikeras.ops import cross_entropy, normalization
+    from minikeras.ops.fast import convolution, softmax
+    from minikeras.ops.fast import normalization as fast_normalization
+
+    twins = [(softmax.DeviceSparseSoftmaxCrossEntropy, cross_entropy.SparseSoftmaxCrossEntropy),
+             (softmax.DeviceSoftmaxCrossEntropy, cross_entropy.SoftmaxCrossEntropy),
+             (convolution.DeviceConv2D, convolution.FusedConv2D),
+             (fast_normalization.DeviceBatchNormalization,
+              fast_normalization.FusedBatchNormalization)]
+    for device_twin, op in twins:
+        assert device_twin.input_names == op.input_names
+    assert normalization.BatchNormalization.__name__ == (
+        fast_normalization.DeviceBatchNormalization.label)

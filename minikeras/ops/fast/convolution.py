@@ -151,6 +151,7 @@ class DeviceConv2D(Function):
     """
 
     label = "Conv2D"
+    input_names = ("inputs", "kernel", "bias")
 
     def __init__(self, strides, padding, dilation, relu=False):
         self.strides, self.padding, self.dilation, self.relu = strides, padding, dilation, relu

@@ -177,6 +177,7 @@ class DeviceBatchNormalization(Function):
     on the op as ``mean`` and ``variance`` (C,)."""
 
     label = "BatchNormalization"
+    input_names = ("inputs", "gamma", "beta")
 
     def __init__(self, axis, epsilon):
         self.axis, self.epsilon = axis, epsilon

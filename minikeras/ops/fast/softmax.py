@@ -90,6 +90,7 @@ class DeviceSparseSoftmaxCrossEntropy(Function):
     dL/dlogits (.., C) in one kernel, then a scaling by the incoming gradient."""
 
     label = "SparseSoftmaxCrossEntropy"
+    input_names = ("logits", "labels")
 
     def forward(self, logits, labels):
         labels = labels.reshape(-1).astype("int64", copy=False)
@@ -106,6 +107,7 @@ class DeviceSoftmaxCrossEntropy(Function):
     a scaling by the incoming gradient."""
 
     label = "SoftmaxCrossEntropy"
+    input_names = ("labels", "logits")
 
     def forward(self, labels, logits):
         labels = labels.astype(logits.dtype, copy=False)
