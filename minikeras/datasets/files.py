@@ -32,12 +32,12 @@ OBJECTS = (np.object_,)
 CHUNK_SIZE = 1 << 20  # bytes read at a time from a stream
 
 
-def dataset_file(path, origin, file_hash=None, **get_file_options):
-    """``path`` itself when it is absolute, else ``get_file(path, origin, file_hash, ...)``:
+def dataset_file(path, origin, file_hash):
+    """``path`` itself when it is absolute, else ``get_file(path, origin, file_hash)``:
     looked for in $MINIKERAS_DATA, Keras's cache and minikeras's, downloaded if in none."""
     if os.path.isabs(os.fspath(path)):
         return os.fspath(path)
-    return get_file(path, origin=origin, file_hash=file_hash, **get_file_options)
+    return get_file(path, origin=origin, file_hash=file_hash)
 
 
 class ArraySpec(NamedTuple):
