@@ -23,15 +23,15 @@ class MatMul(Function):
         return gx, gy
 
 
-def matmul(x, y):
-    """The matrix product x @ y; 1-D operands are treated as a row (x) or a column (y)."""
-    if x.ndim == 1 and y.ndim == 1:
-        return squeeze(FastMatMul()(expand_dims(x, 0), expand_dims(y, 1)))
-    if x.ndim == 1:
-        return squeeze(FastMatMul()(expand_dims(x, 0), y), -2)
-    if y.ndim == 1:
-        return squeeze(FastMatMul()(x, expand_dims(y, 1)), -1)
-    return FastMatMul()(x, y)
+def matmul(x1, x2):
+    """The matrix product x1 @ x2; 1-D operands are treated as a row (x1) or a column (x2)."""
+    if x1.ndim == 1 and x2.ndim == 1:
+        return squeeze(FastMatMul()(expand_dims(x1, 0), expand_dims(x2, 1)))
+    if x1.ndim == 1:
+        return squeeze(FastMatMul()(expand_dims(x1, 0), x2), -2)
+    if x2.ndim == 1:
+        return squeeze(FastMatMul()(x1, expand_dims(x2, 1)), -1)
+    return FastMatMul()(x1, x2)
 
 
 def fused_dense(inputs, kernel, bias=None, relu=False):

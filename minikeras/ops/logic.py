@@ -14,12 +14,12 @@ def _data(x):
 
 
 def _elementwise(name):
-    def op(x, y):
-        x, y = _data(x), _data(y)
-        return Tensor(getattr(get_array_module(x, y), name)(x, y))
+    def op(x1, x2):
+        x1, x2 = _data(x1), _data(x2)
+        return Tensor(getattr(get_array_module(x1, x2), name)(x1, x2))
 
     op.__name__ = name
-    op.__doc__ = f"Elementwise ``{name}`` of x and y, a boolean tensor (no gradient)."
+    op.__doc__ = f"Elementwise ``{name}`` of x1 and x2, a boolean tensor (no gradient)."
     return op
 
 

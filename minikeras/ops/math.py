@@ -314,34 +314,34 @@ def erf_array(x):
     return xp.where(a < 1, near_zero, far_from_zero)
 
 
-def add(x, y):
-    """x + y, elementwise with broadcasting."""
-    return Add()(x, y)
+def add(x1, x2):
+    """x1 + x2, elementwise with broadcasting."""
+    return Add()(x1, x2)
 
 
-def subtract(x, y):
-    """x - y, elementwise with broadcasting."""
-    return Subtract()(x, y)
+def subtract(x1, x2):
+    """x1 - x2, elementwise with broadcasting."""
+    return Subtract()(x1, x2)
 
 
-def multiply(x, y):
-    """x * y, elementwise with broadcasting."""
-    return Multiply()(x, y)
+def multiply(x1, x2):
+    """x1 * x2, elementwise with broadcasting."""
+    return Multiply()(x1, x2)
 
 
-def divide(x, y):
-    """x / y, elementwise with broadcasting."""
-    return Divide()(x, y)
+def divide(x1, x2):
+    """x1 / x2, elementwise with broadcasting."""
+    return Divide()(x1, x2)
 
 
-def true_divide(x, y):
-    """x / y (Keras's alias of ``divide``)."""
-    return Divide()(x, y)
+def true_divide(x1, x2):
+    """x1 / x2 (Keras's alias of ``divide``)."""
+    return Divide()(x1, x2)
 
 
-def divide_no_nan(x, y):
-    """x / y, and 0 where y is 0 (gradients too), elementwise with broadcasting."""
-    return DivideNoNan()(x, y)
+def divide_no_nan(x1, x2):
+    """x1 / x2, and 0 where x2 is 0 (gradients too), elementwise with broadcasting."""
+    return DivideNoNan()(x1, x2)
 
 
 def negative(x):
@@ -349,9 +349,9 @@ def negative(x):
     return Negative()(x)
 
 
-def power(x, p):
-    """x ** p; ``p`` may be a number or a tensor broadcastable with ``x``."""
-    return Power()(x, p)
+def power(x1, x2):
+    """x1 ** x2; ``x2`` may be a number or a tensor broadcastable with ``x1``."""
+    return Power()(x1, x2)
 
 
 def square(x):
@@ -399,14 +399,14 @@ def absolute(x):
     return Abs()(x)
 
 
-def maximum(x, y):
-    """The larger of x and y, elementwise."""
-    return Maximum()(x, y)
+def maximum(x1, x2):
+    """The larger of x1 and x2, elementwise."""
+    return Maximum()(x1, x2)
 
 
-def minimum(x, y):
-    """The smaller of x and y, elementwise."""
-    return Minimum()(x, y)
+def minimum(x1, x2):
+    """The smaller of x1 and x2, elementwise."""
+    return Minimum()(x1, x2)
 
 
 def clip(x, x_min, x_max):
@@ -414,9 +414,9 @@ def clip(x, x_min, x_max):
     return Clip()(x, x_min, x_max)
 
 
-def where(condition, x, y):
-    """x where ``condition`` is true, else y (all three broadcast together)."""
-    return Where()(condition, x, y)
+def where(condition, x1, x2):
+    """x1 where ``condition`` is true, else x2 (all three broadcast together)."""
+    return Where()(condition, x1, x2)
 
 
 def as_tensor(x):

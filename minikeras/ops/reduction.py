@@ -169,12 +169,16 @@ def _data(x):
 
 
 def argmax(x, axis=None, keepdims=False):
-    """The index of the largest element along ``axis`` (None: of the flattened x; no gradient)."""
+    """The index (int32, as in Keras) of the largest element along ``axis`` (None: of the
+    flattened x; no gradient)."""
     data = _data(x)
-    return Tensor(get_array_module(data).argmax(data, axis=axis, keepdims=keepdims))
+    return Tensor(get_array_module(data).argmax(data, axis=axis, keepdims=keepdims).astype(
+        "int32"))
 
 
 def argmin(x, axis=None, keepdims=False):
-    """The index of the smallest element along ``axis`` (None: of the flattened x; no gradient)."""
+    """The index (int32, as in Keras) of the smallest element along ``axis`` (None: of the
+    flattened x; no gradient)."""
     data = _data(x)
-    return Tensor(get_array_module(data).argmin(data, axis=axis, keepdims=keepdims))
+    return Tensor(get_array_module(data).argmin(data, axis=axis, keepdims=keepdims).astype(
+        "int32"))

@@ -95,9 +95,9 @@ class Concatenate(Function):
         return tuple(xp.split(gy, bounds, axis=self.axis))
 
 
-def reshape(x, new_shape):
-    """x with shape ``new_shape`` (one entry may be -1)."""
-    return Reshape()(x, tuple(new_shape) if not isinstance(new_shape, int) else (new_shape,))
+def reshape(x, newshape):
+    """x with shape ``newshape`` (one entry may be -1)."""
+    return Reshape()(x, tuple(newshape) if not isinstance(newshape, int) else (newshape,))
 
 
 def transpose(x, axes=None):
@@ -132,9 +132,9 @@ def concatenate(xs, axis=0):
     return Concatenate(axis)(*xs)
 
 
-def stack(xs, axis=0):
-    """The tensors ``xs`` (all of one shape) stacked along a new ``axis``."""
-    return concatenate([expand_dims(x, axis) for x in xs], axis=axis)
+def stack(x, axis=0):
+    """The tensors of the list ``x`` (all of one shape) stacked along a new ``axis``."""
+    return concatenate([expand_dims(item, axis) for item in x], axis=axis)
 
 
 def expand_dims(x, axis):
