@@ -20,6 +20,7 @@ from . import (
 )
 from .autograd import Tensor, no_grad
 from .layers import Input
+from .ops.symbolic import KerasTensor, Operation
 from .runtime import host_memory
 from .variables import Variable
 
@@ -32,7 +33,9 @@ host_memory.keep_freed_memory()  # for all the arrays to come
 __version__ = "0.1.0"
 __all__ = [
     "Input",
+    "KerasTensor",
     "Model",
+    "Operation",
     "Sequential",
     "Tensor",
     "Variable",

@@ -101,7 +101,7 @@ def test_calling_on_keras_inputs_records_shapes_without_computing():
     hidden = keras.layers.Dense(5, activation="relu")(inputs)
     outputs = keras.layers.Dense(2)(hidden)
     assert inputs.shape == (None, 8) and hidden.shape == (None, 5) and outputs.shape == (None, 2)
-    assert outputs.node.parent_nodes[0].layer.name == "dense"
+    assert outputs.node.parent_nodes[0].operation.name == "dense"
 
 
 class Halves(keras.layers.Layer):

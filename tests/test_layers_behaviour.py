@@ -245,9 +245,9 @@ def test_the_functional_merge_forms_build_a_multi_input_graph():
     hidden = layers.Dense(4)(left)
     merged = layers.concatenate([layers.add([hidden, right]), layers.maximum([left, right])])
     assert merged.shape == (None, 8)
-    parents = {node.layer.name for node in merged.node.parent_nodes}
+    parents = {node.operation.name for node in merged.node.parent_nodes}
     assert parents == {"add", "maximum"}
-    assert layers.average([left, right], name="mean").node.layer.name == "mean"
+    assert layers.average([left, right], name="mean").node.operation.name == "mean"
 
 
 def test_average_and_multiply_and_minimum():
@@ -266,7 +266,7 @@ def test_input_layer_follows_keras_arguments_and_config():
     assert layers.InputLayer(input_shape=(5,)).batch_shape == (None, 5)
     assert layers.Input(batch_shape=(8, 2)).shape == (8, 2)
     wrapped = layers.InputLayer(input_tensor=keras.Input(shape=(7,)))
-    assert wrapped.batch_shape == (None, 7) and wrapped.output_tensor.node.layer is wrapped
+    assert wrapped.batch_shape == (None, 7) and wrapped.output_tensor.node.operation is wrapped
     for kwargs in ({"shape": (3,), "batch_shape": (None, 3)}, {}, {"shape": (2,), "sparse": True}):
         with pytest.raises(ValueError):
             layers.InputLayer(**kwargs)

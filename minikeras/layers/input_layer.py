@@ -1,6 +1,6 @@
 """Input and InputLayer: where a functional graph starts."""
 
-from .keras_tensor import KerasTensor, Node
+from ..ops.symbolic import KerasTensor, Node
 from .layer import Layer
 
 

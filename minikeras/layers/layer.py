@@ -22,11 +22,10 @@ import numpy as np
 
 from .. import backend, constraints, initializers, ops, regularizers
 from ..autograd import Tensor, no_grad
+from ..ops.symbolic import KerasTensor, Node, Operation
 from ..utils import tree
-from ..utils.naming import to_snake_case, unique_name
 from ..variables import Variable
 from .input_spec import InputSpec
-from .keras_tensor import KerasTensor, Node
 
 
 class _CallContext(threading.local):
@@ -40,7 +39,7 @@ class _CallContext(threading.local):
 _call_context = _CallContext()
 
 
-class Layer:
+class Layer(Operation):
     """Base class of layers: weights, lazy build, training flag, config, functional calls.
 
     Subclasses implement:
@@ -64,13 +63,12 @@ class Layer:
             raise TypeError(
                 f"{type(self).__name__} got unexpected keyword arguments {sorted(kwargs)}."
             )
+        Operation.__init__(self, name=name)
         self._layers = []
         self._trainable_variables = []
         self._non_trainable_variables = []
         self._losses = []
-        self._inbound_nodes = []
         self._trainable = bool(trainable)
-        self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.dtype = _dtype_name(dtype) or backend.floatx()
         self.built = False
         self._build_input_shape = None
@@ -396,25 +394,6 @@ class Layer:
         outputs = tree.map_shapes(lambda s: KerasTensor(s, dtype=self.dtype), output_shape)
         Node(self, args, kwargs, tree.flatten(outputs))
         return outputs
-
-    # -- the functional graph ---------------------------------------------------
-
-    @property
-    def input(self):
-        """The KerasTensor(s) this layer was first called on in a functional graph."""
-        return self._first_node("input").call_args[0]
-
-    @property
-    def output(self):
-        """The KerasTensor(s) this layer first returned in a functional graph."""
-        outputs = self._first_node("output").outputs
-        return outputs[0] if len(outputs) == 1 else outputs
-
-    def _first_node(self, what):
-        if not self._inbound_nodes:
-            raise AttributeError(
-                f'Layer "{self.name}" has no {what}: it has not been called on a keras.Input.')
-        return self._inbound_nodes[0]
 
     # -- configuration --------------------------------------------------------
 

@@ -8,7 +8,7 @@ the model in minikeras and in Keras.
 
 import collections
 
-from ..layers.keras_tensor import KerasTensor
+from ..ops.symbolic import KerasTensor
 from ..serialization import deserialize_keras_object, serialize_keras_object
 from ..utils import tree
 from .model import Model
@@ -31,7 +31,7 @@ class Functional(Model):
         """Keras's functional config: layers with their inbound nodes, input and output layers."""
         graph = self._graph
         layers = []
-        for layer in graph.layers:
+        for layer in graph.operations:
             config = serialize_keras_object(layer)
             config["name"] = layer.name
             config["inbound_nodes"] = [
@@ -56,8 +56,8 @@ def _history(tensor, graph, model_offset=0):
     ``input_layers``/``output_layers`` (but from 0 in the layers' inbound nodes).
     """
     node = tensor.node
-    offset = model_offset if isinstance(node.layer, Functional) else 0
-    return [node.layer.name, graph.node_index(node) + offset, tensor.index]
+    offset = model_offset if isinstance(node.operation, Functional) else 0
+    return [node.operation.name, graph.node_index(node) + offset, tensor.index]
 
 
 def _serialize_node(node, graph):
@@ -159,6 +159,8 @@ def _call_arguments(node_data, created):
             if node_index >= len(source._inbound_nodes):
                 raise _NotMadeYet(name)
             return source._inbound_nodes[node_index].outputs[tensor_index]
+        if isinstance(value, dict) and "class_name" in value:  # a slice, an array...
+            return deserialize_keras_object(value)
         if isinstance(value, dict):
             return {k: revive(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):

@@ -1,27 +1,29 @@
-"""The functional graph: which layer calls lead from a model's inputs to its outputs.
+"""The functional graph: which calls lead from a model's inputs to its outputs.
 
-Calling layers on ``keras.Input`` tensors records Nodes (see
-``layers/keras_tensor.py``). A functional model walks those Nodes backwards
-from its outputs to its inputs, once, when it is created:
+Calling layers, or functions of ``keras.ops``, on ``keras.Input`` tensors
+records Nodes (see ``ops/symbolic.py``). A functional model walks those
+Nodes backwards from its outputs to its inputs, once, when it is created:
 
 - ``nodes`` lists the calls in an order where every call comes after the
   calls that produce its inputs (a topological order): running them in that
   order computes the outputs;
-- ``layers`` lists the layers in Keras's order (by depth from the outputs,
-  deepest first, ties broken by the order the walk first met them), which
-  fixes the order of ``model.layers``, of ``model.weights`` and of the groups
-  in a saved file, so files move between minikeras and Keras.
+- ``operations`` lists what was called in Keras's order (by depth from the
+  outputs, deepest first, ties broken by the order the walk first met them),
+  and ``layers`` the layers among them: they fix the order of
+  ``model.layers``, of ``model.weights``, of the summary's rows and of the
+  groups in a saved file, so files move between minikeras and Keras.
 """
 
 import collections
 
 from ..layers.input_layer import InputLayer
-from ..layers.keras_tensor import KerasTensor
+from ..layers.layer import Layer
+from ..ops.symbolic import KerasTensor
 from ..utils import tree
 
 
 class Graph:
-    """The layer calls between ``inputs`` and ``outputs`` (nests of KerasTensors).
+    """The calls between ``inputs`` and ``outputs`` (nests of KerasTensors).
 
     inputs: KerasTensors made by ``keras.Input`` (one, a list or a dict).
     outputs: KerasTensors computed from them (one, a list or a dict).
@@ -35,20 +37,22 @@ class Graph:
         _check_tensors("inputs", inputs, self.inputs)
         _check_tensors("outputs", outputs, self.outputs)
         for x in self.inputs:
-            if not isinstance(x.node.layer, InputLayer):
+            if not isinstance(x.node.operation, InputLayer):
                 raise ValueError(
                     f"Model inputs must be tensors made by keras.Input(), but {x} comes from "
-                    f"layer '{x.node.layer.name}'. Start the model from keras.Input(...)."
+                    f"layer '{x.node.operation.name}'. Start the model from keras.Input(...)."
                 )
         ordered_nodes, first_seen = _walk_back(self.outputs)
         self.nodes = [node for node in ordered_nodes if node.input_tensors]
-        self.layers, self.node_depths = _layers_by_depth(ordered_nodes, first_seen, self.inputs)
+        self.operations, self.node_depths = _operations_by_depth(ordered_nodes, first_seen,
+                                                                 self.inputs)
+        self.layers = [op for op in self.operations if isinstance(op, Layer)]
         self.node_set = set(self.node_depths)
         _check_connected(self.inputs, self.nodes)
-        _check_unique_names(self.layers)
+        _check_unique_names(self.operations)
 
     def run(self, flat_inputs):
-        """Calls every layer of the graph on ``flat_inputs`` (Tensors, in ``inputs`` order).
+        """Makes every call of the graph on ``flat_inputs`` (Tensors, in ``inputs`` order).
 
         Returns the outputs in the structure the model was built with.
         """
@@ -57,14 +61,14 @@ class Graph:
             args, kwargs = tree.map_structure(
                 lambda v: values[id(v)] if isinstance(v, KerasTensor) else v,
                 (node.call_args, node.call_kwargs))
-            outputs = node.layer(*args, **kwargs)
+            outputs = node.operation(*args, **kwargs)
             for x, value in zip(node.outputs, tree.flatten(outputs), strict=True):
                 values[id(x)] = value
         return tree.map_structure(lambda x: values[id(x)], self.outputs_struct)
 
     def node_index(self, node):
-        """The position of ``node`` among its layer's calls that belong to this graph."""
-        own = [n for n in node.layer._inbound_nodes if n in self.node_set]
+        """The position of ``node`` among its operation's calls that belong to this graph."""
+        own = [n for n in node.operation._inbound_nodes if n in self.node_set]
         return own.index(node)
 
 
@@ -82,15 +86,16 @@ def _check_tensors(argument, structure, flat):
 def _walk_back(outputs):
     """Depth-first walk from the outputs: nodes in topological order, and first-visit ranks."""
     ordered, finished, in_progress = [], set(), set()
-    first_seen = {}  # layer -> rank of the first visit
+    first_seen = {}  # operation -> rank of the first visit
 
     def visit(tensor):
         node = tensor.node
         if node in finished:
             return
         if node in in_progress:
-            raise ValueError(f"Tensor {tensor} from layer '{node.layer.name}' is part of a cycle.")
-        first_seen.setdefault(node.layer, len(first_seen))
+            raise ValueError(
+                f"Tensor {tensor} from layer '{node.operation.name}' is part of a cycle.")
+        first_seen.setdefault(node.operation, len(first_seen))
         in_progress.add(node)
         for x in node.input_tensors:
             visit(x)
@@ -103,26 +108,26 @@ def _walk_back(outputs):
     return ordered, first_seen
 
 
-def _layers_by_depth(ordered_nodes, first_seen, inputs):
-    """Layers sorted as Keras sorts them: deepest (farthest from the outputs) first.
+def _operations_by_depth(ordered_nodes, first_seen, inputs):
+    """Operations sorted as Keras sorts them: deepest (farthest from the outputs) first.
 
-    Returns the layers and {node: depth}, a node's depth being the number of
-    calls between it and the outputs.
+    Returns the operations and {node: depth}, a node's depth being the number
+    of calls between it and the outputs.
     """
-    node_depth, layer_depth = {}, {}
+    node_depth, op_depth = {}, {}
     in_graph = set(ordered_nodes)
     for node in reversed(ordered_nodes):  # outputs first
-        depth = max(node_depth.setdefault(node, 0), layer_depth.get(node.layer, 0))
-        layer_depth[node.layer] = node_depth[node] = depth
+        depth = max(node_depth.setdefault(node, 0), op_depth.get(node.operation, 0))
+        op_depth[node.operation] = node_depth[node] = depth
         for parent in node.parent_nodes:
             if parent in in_graph:
                 node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
     for x in inputs:  # inputs the outputs do not use still belong to the model
-        if x.node.layer not in layer_depth:
-            layer_depth[x.node.layer] = node_depth[x.node] = 0
-            first_seen[x.node.layer] = -1
-    layers = sorted(layer_depth, key=lambda layer: (-layer_depth[layer], first_seen[layer]))
-    return layers, node_depth
+        if x.node.operation not in op_depth:
+            op_depth[x.node.operation] = node_depth[x.node] = 0
+            first_seen[x.node.operation] = -1
+    operations = sorted(op_depth, key=lambda op: (-op_depth[op], first_seen[op]))
+    return operations, node_depth
 
 
 def _check_connected(inputs, nodes):
@@ -131,15 +136,15 @@ def _check_connected(inputs, nodes):
         for x in node.input_tensors:
             if id(x) not in computable:
                 raise ValueError(
-                    f"Graph disconnected: layer '{node.layer.name}' needs {x}, which cannot be "
+                    f"Graph disconnected: layer '{node.operation.name}' needs {x}, which cannot be "
                     "computed from the model's inputs. Pass every keras.Input the outputs "
                     "depend on as a model input."
                 )
         computable.update(id(x) for x in node.outputs)
 
 
-def _check_unique_names(layers):
-    counts = collections.Counter(layer.name for layer in layers)
+def _check_unique_names(operations):
+    counts = collections.Counter(op.name for op in operations)
     for name, count in counts.items():
         if count > 1:
             raise ValueError(

@@ -52,7 +52,7 @@ class Model(Trainer, Layer):
         graph = Graph(inputs, outputs)
         self._graph = graph
         self._layers = list(graph.layers)
-        self.output_names = [x.node.layer.name for x in graph.outputs]
+        self.output_names = [x.node.operation.name for x in graph.outputs]
         if trainable is False:
             self.trainable = False
         self.built = True

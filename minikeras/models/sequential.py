@@ -1,8 +1,8 @@
 """Sequential: a plain stack of layers, each called on the previous one's output."""
 
 from ..layers.input_layer import InputLayer
-from ..layers.keras_tensor import KerasTensor
 from ..layers.layer import Layer
+from ..ops.symbolic import KerasTensor
 from ..serialization import deserialize_keras_object, serialize_keras_object
 from .graph import Graph
 from .model import Model
@@ -29,8 +29,8 @@ class Sequential(Model):
 
     def add(self, layer, rebuild=True):
         """Puts ``layer`` (a Layer, or ``keras.Input(...)``) on top of the stack."""
-        if isinstance(layer, KerasTensor) and isinstance(layer.node.layer, InputLayer):
-            layer = layer.node.layer
+        if isinstance(layer, KerasTensor) and isinstance(layer.node.operation, InputLayer):
+            layer = layer.node.operation
         if not isinstance(layer, Layer):
             raise ValueError(
                 "Only instances of keras.layers.Layer can be added to a Sequential model. "

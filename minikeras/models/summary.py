@@ -57,7 +57,7 @@ def summary_text(model, line_length=None, positions=None, expand_nested=False,
     if graph is None or isinstance(model, Sequential):
         sequential_like, layers = True, model.layers
     else:
-        layers = graph.layers
+        layers = graph.operations  # layers and keras.ops calls, as Keras lists them
         sequential_like = _is_sequential_like(graph)
     if sequential_like:
         default_length, positions = 88, positions or [0.45, 0.80, 1.0]
@@ -104,7 +104,9 @@ def _is_sequential_like(graph):
 
 def _rows(layer, graph, sequential_like, show_trainable, expand_nested, level):
     prefix = "   " * level + "└ " if level else ""
-    if not layer.built:
+    if not hasattr(layer, "built"):  # a keras.ops call
+        params = "0"
+    elif not layer.built:
         params = "0 (unbuilt)"
     else:
         params = f"{layer.count_params():,}"
@@ -112,7 +114,7 @@ def _rows(layer, graph, sequential_like, show_trainable, expand_nested, level):
     if not sequential_like:
         row.append(_connections(layer, graph))
     if show_trainable:
-        row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
+        row.append(("Y" if layer.trainable else "N") if getattr(layer, "weights", None) else "-")
     rows = [row]
     if expand_nested and getattr(layer, "layers", None) and hasattr(layer, "summary"):
         for inner in layer.layers:
@@ -147,7 +149,7 @@ def _connections(layer, graph):
         if graph is not None and node not in graph.node_set:
             continue
         for x in node.input_tensors:
-            source = x.node.layer
+            source = x.node.operation
             links.append(f"{source.name}[{source._inbound_nodes.index(x.node)}][{x.index}]")
     return ", ".join(links) or "-"
 

@@ -3,7 +3,9 @@
 Each op is a Function subclass with ``forward`` and ``backward`` side by side
 (read ``math.py`` first, then ``activation.py``), plus a plain function that
 applies it: ``ops.exp(x)``, ``ops.matmul(a, b)``, ``ops.softmax(x, axis=-1)``.
-Ops take Tensors, arrays or numbers and return Tensors.
+Ops take Tensors, arrays or numbers and return Tensors. Given a KerasTensor
+(from ``keras.Input``), each one records an operation in the functional graph
+instead of computing (``function_operations.py``).
 
 The heavy ops (matrix products, convolution, pooling, batch normalization,
 ReLU) each come twice: a plain version here, the textbook forward and
@@ -11,6 +13,8 @@ backward on one screen, and a fast twin in ``fast/`` computing the same
 (tested against the plain one), in cache-sized pieces on every core. The
 functions (``ops.conv``, ``ops.max_pool``...) and the layers run the fast one.
 """
+
+import types
 
 from . import image
 from .activation import (
@@ -36,6 +40,7 @@ from .cross_entropy import (
     categorical_crossentropy,
     sparse_categorical_crossentropy,
 )
+from .function_operations import accept_keras_tensors as _accept_keras_tensors
 from .gather import repeat, take
 from .grouped_convolution import depthwise_conv
 from .linalg import fused_dense, matmul
@@ -107,3 +112,9 @@ from .reshaping import (
 )
 from .standardization import layer_normalization
 from .transposed_convolution import conv_transpose
+
+# Keep this last: every public function imported above also accepts KerasTensors.
+for _name, _function in list(globals().items()):
+    if not _name.startswith("_") and isinstance(_function, types.FunctionType):
+        globals()[_name] = _accept_keras_tensors(_name, _function)
+del _name, _function

@@ -22,6 +22,9 @@ import warnings
 
 import numpy as np
 
+from .. import backend
+from ..autograd import Tensor
+from ..ops.function_operations import operation_class_named
 from . import object_registration
 from .safe_mode import load_lambda, safe_mode_scope
 
@@ -62,6 +65,19 @@ def serialize_keras_object(obj):
     if isinstance(obj, np.ndarray):
         return {"class_name": "__numpy__",
                 "config": {"value": obj.tolist(), "dtype": obj.dtype.name}}
+    if isinstance(obj, Tensor):  # a constant in a keras.ops call of a functional model
+        return {"class_name": "__tensor__",
+                "config": {"value": backend.to_numpy(obj.data).tolist(), "dtype": obj.dtype.name}}
+    if isinstance(obj, np.dtype):
+        return obj.name
+    if isinstance(obj, slice):  # x[1:3] in a functional model
+        return {"class_name": "__slice__", "config": {
+            "start": serialize_keras_object(obj.start), "stop": serialize_keras_object(obj.stop),
+            "step": serialize_keras_object(obj.step)}}
+    if obj is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(obj, bytes):
+        return {"class_name": "__bytes__", "config": {"value": obj.decode("utf-8")}}
     if isinstance(obj, types.FunctionType):
         return _serialize_function(obj)
     return _serialize_instance(obj)
@@ -225,6 +241,9 @@ def _retrieve(name, registered_name, module, custom_objects, kind):
 
 def _builtin(name, module, kind):
     """minikeras's own object for Keras's ``module`` and ``name``, or None."""
+    if kind == "class" and (module == "minikeras.ops"
+                            or (module or "").startswith("keras.src.ops.")):
+        return operation_class_named(name)  # a keras.ops call in a functional model
     for package in _candidate_packages(module, kind):
         obj = getattr(package, name, None)
         if obj is None:

@@ -43,8 +43,9 @@ def model_to_graph(model, show_shapes=False, show_dtype=False, show_layer_names=
         layers = model.layers
         links = list(zip(layers, layers[1:]))  # noqa: B905 (one shorter on purpose)
     elif graph is not None:  # functional, or a subclass built on a functional graph
-        layers = graph.layers
-        links = [(x.node.layer, node.layer) for node in graph.nodes for x in node.input_tensors]
+        layers = graph.operations  # layers and keras.ops calls, as Keras draws them
+        links = [(x.node.operation, node.operation)
+                 for node in graph.nodes for x in node.input_tensors]
     else:
         layers, links = [model], []
     ids = {id(layer): f"n{index}" for index, layer in enumerate(layers)}
@@ -69,7 +70,7 @@ def layer_label(layer, show_shapes=False, show_dtype=False, show_layer_names=Tru
         lines.append(f"Output shape: {_shapes(layer, 'output')}")
     if show_dtype:
         lines.append(f"Output dtype: {_output_dtype(layer)}")
-    if show_trainable and layer.weights:
+    if show_trainable and getattr(layer, "weights", None):
         lines.append("Trainable" if layer.trainable else "Non-trainable")
     return "\n".join(lines)
 
