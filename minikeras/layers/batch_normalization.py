@@ -36,6 +36,8 @@ class BatchNormalization(Layer):
         if renorm or synchronized:
             raise ValueError("BatchNormalization in minikeras supports neither renorm=True "
                              "nor synchronized=True.")
+        if isinstance(axis, (list, tuple)) and len(axis) == 1:  # as Keras 2's configs write it
+            axis = axis[0]
         self.axis = number_argument(axis, "axis", "BatchNormalization", int)
         self.momentum = number_argument(momentum, "momentum", "BatchNormalization")
         self.epsilon = number_argument(epsilon, "epsilon", "BatchNormalization")

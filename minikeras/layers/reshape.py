@@ -1,6 +1,7 @@
 """Reshape: each sample to a new shape, the batch axis untouched."""
 
 import math
+import numbers
 
 from .. import ops
 from .input_spec import InputSpec
@@ -14,14 +15,14 @@ class Reshape(Layer):
         super().__init__(**kwargs)
         target_shape = tuple(target_shape) if isinstance(target_shape, (tuple, list)) else (
             target_shape,)
-        if any(not isinstance(d, int) or d < -1 for d in target_shape) or (
+        if any(not isinstance(d, numbers.Integral) or d < -1 for d in target_shape) or (
                 target_shape.count(-1) > 1):
             raise ValueError(f"Reshape: each entry of `target_shape` must be a non-negative int, "
                              f"or -1 for a single unknown one. Received: "
                              f"target_shape={target_shape}")
-        self.target_shape = target_shape
+        self.target_shape = tuple(int(d) for d in target_shape)  # np.int64(7) -> 7
         self.input_spec = InputSpec(min_ndim=1)  # a batch axis, then anything
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs):
         return ops.reshape(inputs, (inputs.shape[0], *self._sample_shape(inputs.shape)))

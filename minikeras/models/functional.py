@@ -168,7 +168,7 @@ def _call_arguments(node_data, created):
         return value
 
     if isinstance(node_data, list):  # Keras 2's layout: [[name, node, tensor, kwargs], ...]
-        node_data = {"args": [_legacy_inputs(node_data)], "kwargs": {}}
+        node_data = _legacy_node(node_data)
     args = revive(node_data.get("args", []))
     kwargs = revive(_without_mask(node_data.get("kwargs", {})))
     return args, kwargs
@@ -187,7 +187,7 @@ def _mask_only_operations(config):
     Keras records the mask an Embedding(mask_zero=True) passes to a layer that
     takes one (GlobalAveragePooling1D) as a call of ``ops.not_equal`` in the
     graph, with module "keras.src.ops.numpy"; minikeras computes masks at run
-    time, so such calls are left out (other ops in a graph stay, and are refused).
+    time, so such calls are left out (other ops in a graph are replayed as any call).
     """
     used = set()
 
@@ -213,10 +213,13 @@ def _mask_only_operations(config):
             and layer_data.get("name") not in used}
 
 
-def _legacy_inputs(node_data):
+def _legacy_node(node_data):
+    """Keras 2's ``[[layer name, node index, tensor index, kwargs], ...]`` as Keras 3 writes
+    a call: the tensors (one, or a list of them), with the last one's keyword arguments."""
     tensors = [{"class_name": "__keras_tensor__", "config": {"keras_history": item[:3]}}
                for item in node_data]
-    return tensors[0] if len(tensors) == 1 else tensors
+    kwargs = node_data[-1][3] if node_data and len(node_data[-1]) > 3 else {}
+    return {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": dict(kwargs)}
 
 
 def _map_histories(fn, value):

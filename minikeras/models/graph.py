@@ -16,32 +16,32 @@ Nodes backwards from its outputs to its inputs, once, when it is created:
 
 import collections
 
-from ..layers.input_layer import InputLayer
+from ..layers.input_layer import Input, InputLayer
 from ..layers.layer import Layer
-from ..ops.symbolic import KerasTensor
+from ..ops.symbolic import KerasTensor, Node
 from ..utils import tree
 
 
 class Graph:
     """The calls between ``inputs`` and ``outputs`` (nests of KerasTensors).
 
-    inputs: KerasTensors made by ``keras.Input`` (one, a list or a dict).
-    outputs: KerasTensors computed from them (one, a list or a dict).
+    inputs: KerasTensors (one, a nest of lists, tuples and dicts), made by
+        ``keras.Input`` or by calls on them: a model from intermediate tensors,
+        ``keras.Model(layer_a.output, layer_b.output)``, gets an Input in place
+        of each of those and its own record of the calls after them (see
+        ``clone_graph``), sharing the layers.
+    outputs: KerasTensors computed from them (the same kinds of nests).
     """
 
     def __init__(self, inputs, outputs):
+        _check_tensors("inputs", inputs, tree.flatten(inputs))
+        _check_tensors("outputs", outputs, tree.flatten(outputs))
+        if not all(isinstance(x.node.operation, InputLayer) for x in tree.flatten(inputs)):
+            inputs, outputs = clone_graph(inputs, outputs)
         self.inputs_struct = inputs
         self.outputs_struct = outputs
         self.inputs = tree.flatten(inputs)
         self.outputs = tree.flatten(outputs)
-        _check_tensors("inputs", inputs, self.inputs)
-        _check_tensors("outputs", outputs, self.outputs)
-        for x in self.inputs:
-            if not isinstance(x.node.operation, InputLayer):
-                raise ValueError(
-                    f"Model inputs must be tensors made by keras.Input(), but {x} comes from "
-                    f"layer '{x.node.operation.name}'. Start the model from keras.Input(...)."
-                )
         ordered_nodes, first_seen = _walk_back(self.outputs)
         self.nodes = [node for node in ordered_nodes if node.input_tensors]
         self.operations, self.node_depths = _operations_by_depth(ordered_nodes, first_seen,
@@ -72,6 +72,42 @@ class Graph:
         return own.index(node)
 
 
+def clone_graph(inputs, outputs):
+    """(inputs, outputs) of a new record of the calls from ``inputs`` to ``outputs``.
+
+    Each input not made by ``keras.Input`` is replaced by a new Input of its
+    shape and dtype (named after it, "<name>CLONE", as Keras names it); the
+    calls between the inputs and the outputs are recorded again, as new
+    Nodes of the same operations on new KerasTensors, as Keras does, so the
+    original graph is left as it was.
+    """
+    replaced = {}  # id(original KerasTensor) -> its counterpart in the new record
+    for x in tree.flatten(inputs):
+        if isinstance(x.node.operation, InputLayer):
+            replaced[id(x)] = x
+        else:
+            replaced[id(x)] = Input(batch_shape=x.shape, dtype=x.dtype, name=f"{x.name}CLONE")
+    ordered, _ = _walk_back(tree.flatten(outputs), stop=replaced)
+    for node in ordered:
+        if not node.input_tensors:  # an Input the model was not given: left disconnected
+            replaced.update((id(x), x) for x in node.outputs)
+            continue
+        args, kwargs = tree.map_structure(
+            lambda v: replaced[id(v)] if isinstance(v, KerasTensor) else v,
+            (node.call_args, node.call_kwargs))
+        copies = [KerasTensor(x.shape, x.dtype, name=f"{x.name}_clone") for x in node.outputs]
+        replaced.update((id(x), copy) for x, copy in zip(node.outputs, copies, strict=True))
+        Node(node.operation, args, kwargs, copies)
+
+    def new(x):
+        if id(x) not in replaced:
+            raise ValueError(f"Graph disconnected: the output {x} cannot be computed from the "
+                             "model's inputs.")
+        return replaced[id(x)]
+
+    return tree.map_structure(new, inputs), tree.map_structure(new, outputs)
+
+
 def _check_tensors(argument, structure, flat):
     if not flat:
         raise ValueError(f"Model `{argument}` cannot be empty. Received: {argument}={structure}")
@@ -83,14 +119,17 @@ def _check_tensors(argument, structure, flat):
             )
 
 
-def _walk_back(outputs):
-    """Depth-first walk from the outputs: nodes in topological order, and first-visit ranks."""
+def _walk_back(outputs, stop=()):
+    """Depth-first walk from the outputs: nodes in topological order, and first-visit ranks.
+
+    stop: ids of tensors whose making is not part of the walk (new inputs).
+    """
     ordered, finished, in_progress = [], set(), set()
     first_seen = {}  # operation -> rank of the first visit
 
     def visit(tensor):
         node = tensor.node
-        if node in finished:
+        if node in finished or id(tensor) in stop or node is None:
             return
         if node in in_progress:
             raise ValueError(

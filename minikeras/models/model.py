@@ -12,12 +12,14 @@ Training, evaluation and prediction come from ``Trainer`` (``trainer.py``).
 """
 
 import json
+import warnings
 
 import numpy as np
 
 from .. import backend
 from ..autograd import Tensor, no_grad
 from ..layers.layer import Layer
+from ..ops.symbolic import standardize_shape
 from ..saving import load_weights, save_model, save_weights, serialize_keras_object
 from ..utils import tree
 from .graph import Graph
@@ -70,43 +72,62 @@ class Model(Trainer, Layer):
 
     def _standardize_inputs(self, inputs):
         """``inputs`` as a flat list in the order of ``self.inputs``, checked against them."""
-        flat, names = self._flatten_inputs(inputs)
-        return [self._conform(x, ref, name)
-                for x, ref, name in zip(flat, self._graph.inputs, names, strict=True)]
+        flat = self._flatten_inputs(inputs)
+        return [self._conform(x, ref) for x, ref in zip(flat, self._graph.inputs, strict=True)]
 
     def _flatten_inputs(self, inputs):
-        """(flat list of inputs in the order of ``self.inputs``, their names)."""
-        expected = self._graph.inputs
+        """``inputs`` as a flat list in the order of ``self.inputs``, matched as Keras does.
+
+        A nest like the model's inputs is flattened the same way (dicts by
+        sorted key); a dict given for inputs that are not a dict goes by the
+        inputs' names. A list given for a dict of inputs goes by position in
+        key order, with Keras's warning, and is refused when the dict's keys are
+        not in sorted order (the positions would then be ambiguous).
+        """
+        struct, expected = self._graph.inputs_struct, self._graph.inputs
         names = self._input_names()
-        if isinstance(inputs, dict):
+        if isinstance(inputs, dict) and (not isinstance(struct, dict) or set(inputs) != set(
+                struct)):
             missing = [n for n in names if n not in inputs]
-            unknown = [k for k in inputs if k not in names]
-            if missing or unknown:
+            if isinstance(struct, dict) or missing:
+                raise ValueError(f'Model "{self.name}" expects inputs named {names}, but '
+                                 f"received a dict with keys {sorted(inputs)}.")
+            inputs = [inputs[n] for n in names]
+        elif isinstance(struct, dict) and not isinstance(inputs, dict):
+            if list(struct) != sorted(struct):
                 raise ValueError(
-                    f'Model "{self.name}" expects inputs named {names}, but received a dict '
-                    f"with keys {sorted(inputs)}."
-                )
-            flat = [inputs[n] for n in names]
-        elif isinstance(inputs, (list, tuple)):
-            flat = tree.flatten(inputs)
-        else:
-            flat = [inputs]
+                    f'Model "{self.name}" takes a dict of inputs with keys {list(struct)}, '
+                    f"which are not in sorted order, so a {type(inputs).__name__} cannot be "
+                    "matched with them by position. The structure of `inputs` doesn't match "
+                    "the expected structure: pass a dict.")
+            warnings.warn("The structure of `inputs` doesn't match the expected structure.\n"
+                          f"Expected: {tree.map_structure(lambda x: x.name, struct)}\n"
+                          f"Received: a {type(inputs).__name__}: its items are taken in the "
+                          "order of the sorted keys.", stacklevel=4)
+        flat = tree.flatten(inputs)
         if len(flat) != len(expected):
             raise ValueError(
                 f'Model "{self.name}" expects {len(expected)} input(s) {names}, but it '
                 f"received {len(flat)}."
             )
-        return flat, names
+        return flat
 
     def _input_names(self):
-        struct = self._graph.inputs_struct
-        if isinstance(struct, dict):
-            return sorted(struct)
         return [x.name for x in self._graph.inputs]
 
-    def _conform(self, x, ref, name):
-        """``x`` with the rank and dtype of the input ``ref`` (a trailing axis of 1 may differ)."""
-        shape = _conformed_shape(tuple(x.shape), ref, name, self.name)
+    # Whether inputs must have the sizes of the model's inputs, the batch size apart (a
+    # Sequential model leaves them to its layers, as Keras does).
+    _checks_input_sizes = True
+
+    def _conform(self, x, ref):
+        """``x`` with the rank and dtype of the input ``ref`` (a trailing axis of 1 may differ).
+
+        None passes for an optional input.
+        """
+        if x is None:
+            _check_optional(ref)
+            return None
+        shape = _conformed_shape(tuple(x.shape), ref, self.name, self._checks_input_sizes)
         if shape != tuple(x.shape):
             x = Tensor(x.data.reshape(shape))
         if np.dtype(ref.dtype).kind == "f" and x.dtype != ref.dtype:
@@ -115,9 +136,11 @@ class Model(Trainer, Layer):
 
     def _check_input_data(self, inputs):
         """Checks arrays (the whole data set) against the model's inputs before a step runs."""
-        flat, names = self._flatten_inputs(inputs)
-        for x, ref, name in zip(flat, self._graph.inputs, names, strict=True):
-            _conformed_shape(tuple(x.shape), ref, name, self.name)
+        for x, ref in zip(self._flatten_inputs(inputs), self._graph.inputs, strict=True):
+            if x is None:
+                _check_optional(ref)
+            else:
+                _conformed_shape(tuple(x.shape), ref, self.name, self._checks_input_sizes)
 
     def _maybe_build(self, input_shape):
         if not self.built:
@@ -288,22 +311,32 @@ def _accepts_functional_arguments(cls):
         inspect.Parameter.VAR_POSITIONAL in kinds and inspect.Parameter.VAR_KEYWORD in kinds)
 
 
-def _conformed_shape(shape, ref, name, model_name):
+def _conformed_shape(shape, ref, model_name, check_sizes=True):
     """``shape`` made to match the input ``ref`` by adding or dropping a last axis of 1.
 
+    The batch size is never checked (Keras checks none: an ``Input(batch_size=N)``
+    model takes any number of rows); the other sizes when ``check_sizes``.
     Raises ValueError naming the input and both shapes when it cannot match.
     """
     if len(shape) == len(ref.shape) + 1 and shape[-1] == 1:
         shape = shape[:-1]
     elif len(shape) == len(ref.shape) - 1 and ref.shape[-1] == 1:
         shape = (*shape, 1)
-    if len(shape) != len(ref.shape) or any(
-            r is not None and r != s for r, s in zip(ref.shape, shape, strict=True)):
+    if len(shape) != len(ref.shape) or check_sizes and any(
+            r is not None and r != s for r, s in zip(ref.shape[1:], shape[1:], strict=True)):
         raise ValueError(
-            f'Input "{name}" of model "{model_name}" is incompatible: expected shape '
-            f"{ref.shape}, but received an input of shape {shape}."
+            f'Input "{ref.node.operation.name}" of model "{model_name}" is incompatible: '
+            f"expected shape {(None, *ref.shape[1:])}, but received an input of shape {shape}."
         )
     return shape
+
+
+def _check_optional(ref):
+    """ValueError unless the input ``ref`` is optional (made by ``Input(optional=True)``)."""
+    if not getattr(ref.node.operation, "optional", False):
+        raise ValueError(f"The input '{ref.node.operation.name}' is not optional, but None was "
+                         "passed. Please provide a valid tensor, or make the input with "
+                         "keras.Input(..., optional=True).")
 
 
 def _unpack_singleton(x):
@@ -312,7 +345,7 @@ def _unpack_singleton(x):
 
 def _shape_tuples(shape):
     if tree.is_shape(shape):
-        return tuple(shape)
+        return standardize_shape(shape)
     if isinstance(shape, dict):
         return {key: _shape_tuples(value) for key, value in shape.items()}
     return [_shape_tuples(s) for s in shape]

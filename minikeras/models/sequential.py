@@ -4,6 +4,7 @@ from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
 from ..ops.symbolic import KerasTensor
 from ..serialization import deserialize_keras_object, serialize_keras_object
+from ..utils import tree
 from .graph import Graph
 from .model import Model
 
@@ -19,6 +20,10 @@ class Sequential(Model):
 
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
+        # Inputs are checked against a declared input shape (an Input, or input_shape= on
+        # the first layer); after a first call, only their rank, as in Keras: later
+        # batches may have other sizes where the layers allow it.
+        self._checks_input_sizes = False
         self._layers = []
         for layer in layers or []:
             self.add(layer, rebuild=False)
@@ -38,6 +43,7 @@ class Sequential(Model):
             )
         if not self._layers and getattr(layer, "_input_shape_arg", None) is not None:
             self._append(InputLayer(batch_shape=layer._input_shape_arg))
+        self._checks_input_sizes = isinstance((self._layers or [layer])[0], InputLayer)
         if isinstance(layer, InputLayer) and self._layers and isinstance(
                 self._layers[0], InputLayer):
             raise ValueError(
@@ -74,8 +80,15 @@ class Sequential(Model):
         return layer
 
     def _maybe_rebuild(self):
-        if isinstance(self._layers[0], InputLayer) and len(self._layers) > 1:
-            self._build_graph(self._layers[0].batch_shape)
+        """Builds the model now if its input shape is known: from an Input, or from a first
+        layer that has one (a functional model), as Keras does."""
+        first = self._layers[0]
+        if len(self._layers) < 2:
+            return
+        if isinstance(first, InputLayer):
+            self._build_graph(first.batch_shape)
+        elif tree.is_shape(getattr(first, "input_shape", None)):
+            self._build_graph(first.input_shape)
 
     def _build_graph(self, input_shape):
         """Calls every layer on a symbolic input: creates the weights and the output shapes."""
@@ -109,19 +122,16 @@ class Sequential(Model):
             self._build_graph((None, *input_shape[1:]))
 
     def _maybe_build(self, input_shape):
-        if self._graph is None:
-            if not isinstance(input_shape, tuple) or not all(
-                    d is None or isinstance(d, int) for d in input_shape):
-                raise ValueError(f"Sequential model '{self.name}' takes a single input array, "
-                                 f"but it received inputs of shapes {input_shape}.")
+        """Builds on the first call's shape; a dict or list of inputs goes to the first layer
+        as it is, each call, with no graph built (as in Keras)."""
+        if self._graph is None and tree.is_shape(input_shape):
             self.build(input_shape)
 
     def call(self, inputs, training=None):
         if isinstance(inputs, (list, tuple)) and len(inputs) == 1:
             inputs = inputs[0]  # [x] for the one input, as the functional API accepts it
         if self._graph is not None:
-            self._flatten_inputs(inputs)  # a clear error for several inputs or a dict
-            inputs = self._conform(inputs, self._graph.inputs[0], self._layers[0].name)
+            inputs = self._conform(self._flatten_inputs(inputs)[0], self._graph.inputs[0])
         for layer in self.layers:
             inputs = layer(inputs)
         return inputs

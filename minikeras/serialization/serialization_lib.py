@@ -265,8 +265,12 @@ def _builtin_names(module, kind):
 
 
 def _candidate_packages(module, kind):
-    """The minikeras packages Keras's ``module`` corresponds to (none for other modules)."""
-    module = module or ""
+    """The minikeras packages Keras's ``module`` corresponds to (none for other modules).
+
+    A config without a module, as Keras 2 wrote them, may name any of them.
+    """
+    if module is None:
+        module = "keras.*"
     if not (module == "keras" or module.startswith("keras.") or module == "builtins"):
         return []
     if kind == "function":

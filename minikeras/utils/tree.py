@@ -4,6 +4,8 @@ Layers and models accept one tensor, a list of them or a dict of them; these
 two functions let the code treat all three the same way.
 """
 
+import numbers
+
 
 def flatten(structure):
     """The leaves of a nest of lists, tuples and dicts (dicts in key order), in order."""
@@ -26,9 +28,12 @@ def map_structure(fn, structure):
 
 
 def is_shape(value):
-    """Whether ``value`` is one shape (a tuple or list of ints and Nones), not a nest of shapes."""
+    """Whether ``value`` is one shape (a tuple or list of ints and Nones), not a nest of shapes.
+
+    NumPy integers count as ints (``(None, np.prod(image_shape))``).
+    """
     return isinstance(value, (tuple, list)) and all(
-        d is None or isinstance(d, int) for d in value
+        d is None or isinstance(d, numbers.Integral) for d in value
     )
 
 
