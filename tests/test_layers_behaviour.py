@@ -263,7 +263,8 @@ def test_input_layer_follows_keras_arguments_and_config():
     layer = layers.InputLayer(shape=(3,), name="features")
     assert layer.get_config() == {"batch_shape": (None, 3), "dtype": "float32", "sparse": False,
                                   "ragged": False, "name": "features", "optional": False}
-    assert layers.InputLayer(input_shape=(5,)).batch_shape == (None, 5)
+    with pytest.warns(UserWarning, match=r"Argument `input_shape` is deprecated. Use `shape`"):
+        assert layers.InputLayer(input_shape=(5,)).batch_shape == (None, 5)
     assert layers.Input(batch_shape=(8, 2)).shape == (8, 2)
     wrapped = layers.InputLayer(input_tensor=keras.Input(shape=(7,)))
     assert wrapped.batch_shape == (None, 7) and wrapped.output_tensor.node.operation is wrapped

@@ -14,7 +14,7 @@ class Activation(Layer):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
         self.input_spec = InputSpec()  # one tensor, of any shape
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs):
         return self.activation(inputs)

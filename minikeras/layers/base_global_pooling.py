@@ -23,7 +23,7 @@ class BaseGlobalPooling(Layer):
         self.data_format = data_format_argument(data_format, type(self).__name__)
         self.keepdims = keepdims
         self.input_spec = InputSpec(ndim=self.pool_dimensions + 2)
-        self.built = True
+        self._build_at_init()
 
     @property
     def _spatial_axes(self):

@@ -30,7 +30,7 @@ class BasePooling(Layer):
         self.padding = padding_argument(padding, layer)
         self.data_format = data_format_argument(data_format, layer)
         self.input_spec = InputSpec(ndim=rank + 2)
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs):
         self.compute_output_shape(inputs.shape)  # a clear error if the window does not fit

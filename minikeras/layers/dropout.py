@@ -33,7 +33,7 @@ class Dropout(Layer):
         self.rate, self.noise_shape, self.seed = rate, noise_shape, seed
         self._generator = LayerGenerator(seed)
         self.input_spec = InputSpec(min_ndim=1 if noise_shape is None else len(noise_shape))
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:

@@ -19,7 +19,7 @@ class Flatten(Layer):
         super().__init__(**kwargs)
         self.data_format = data_format_argument(data_format, "Flatten")
         self.input_spec = InputSpec(min_ndim=1)
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs):
         rank = len(inputs.shape)

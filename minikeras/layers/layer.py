@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import backend, constraints, initializers, ops, regularizers
 from ..autograd import Tensor, no_grad
-from ..ops.symbolic import KerasTensor, Node, Operation
+from ..ops.symbolic import KerasTensor, Node, Operation, standardize_shape
 from ..utils import tree
 from ..variables import Variable
 from .input_spec import InputSpec
@@ -45,9 +45,11 @@ class Layer(Operation):
     Subclasses implement:
       build(input_shape): create weights with ``add_weight`` from the input shape.
       call(inputs, training=None): compute the outputs with ops (never numpy on data).
-      compute_output_shape(input_shape): optional; by default it is found by a
-          dry run of ``call`` on zeros.
-      get_config(): the constructor arguments, for saving.
+      compute_output_shape(input_shape) or compute_output_spec(inputs):
+          optional; by default the output shape is found by a dry run of ``call``
+          on zeros.
+      get_config(): the constructor arguments, for saving; optional when they
+          are plain values (numbers, strings...), which are kept automatically.
 
     trainable: whether the optimizer updates this layer's trainable weights.
     name: unique by default ("dense", "dense_1", ...).
@@ -55,6 +57,11 @@ class Layer(Operation):
     input_shape / input_dim: accepted as older Keras code passes them to the
         first layer of a Sequential model (shape without the batch axis).
     """
+
+    # The arguments of Layer.__init__ (get_config writes the ones that last).
+    _arguments_configured_by_base = frozenset({
+        "trainable", "name", "dtype", "activity_regularizer", "input_shape", "input_dim",
+        "batch_input_shape", "batch_size"})
 
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None,
                  input_shape=None, input_dim=None, batch_input_shape=None, batch_size=None,
@@ -246,7 +253,8 @@ class Layer(Operation):
         inputs = tree.map_structure(lambda x: _to_tensor(x, self), args[0])
         self._check_input_spec(inputs)  # before build, as Keras: build may rely on the rank
         with _errors_naming(self):
-            self._maybe_build(tree.map_structure(lambda t: tuple(t.shape), inputs))
+            self._maybe_build(tree.map_structure(
+                lambda t: None if t is None else tuple(t.shape), inputs))
             if not _call_context.active:
                 self._clear_losses()
             previous_mask, kwargs = self._mask_argument(inputs, kwargs)
@@ -340,6 +348,12 @@ class Layer(Operation):
         """Creates the weights for inputs of ``input_shape`` (batch axis first). Override it."""
         self.built = True
 
+    def _build_at_init(self):
+        """Marks a layer without weights as built at construction, as Keras does, unless
+        its class has a ``build`` of its own: that one runs on the first call."""
+        if type(self).build is Layer.build:
+            self.built = True
+
     def _maybe_build(self, input_shape):
         if not self.built:
             self._build_input_shape = input_shape  # for summary() and saving
@@ -386,20 +400,33 @@ class Layer(Operation):
 
     def _symbolic_call(self, *args, **kwargs):
         inputs = args[0]
-        input_shape = tree.map_structure(lambda x: x.shape, inputs)
         self._check_input_spec(inputs)
         if not self.built:
-            self._maybe_build(_shape_structure(input_shape))
-        output_shape = self.compute_output_shape(_shape_structure(input_shape))
-        outputs = tree.map_shapes(lambda s: KerasTensor(s, dtype=self.dtype), output_shape)
+            self._maybe_build(_shape_structure(tree.map_structure(lambda x: x.shape, inputs)))
+        outputs = self.compute_output_spec(*args, **kwargs)
         Node(self, args, kwargs, tree.flatten(outputs))
         return outputs
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        """KerasTensors like the outputs for these (symbolic) inputs, from
+        ``compute_output_shape``. A layer may override either; neither calls ``call()``
+        when overridden."""
+        output_shape = self.compute_output_shape(
+            _shape_structure(tree.map_structure(lambda x: x.shape, inputs)))
+        return tree.map_shapes(lambda s: KerasTensor(s, dtype=self.dtype), output_shape)
 
     # -- configuration --------------------------------------------------------
 
     def get_config(self):
-        """The arguments that recreate this layer: name, trainable, dtype and the layer's own."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        """The arguments that recreate this layer: name, trainable, dtype and the layer's own.
+
+        A subclass that writes no get_config of its own gets the arguments it
+        was constructed with (see ``Operation``), as in Keras.
+        """
+        config = {"name": self.name}
+        if type(self).get_config is Layer.get_config:
+            config.update(self._automatic_config())
+        config.update(trainable=self.trainable, dtype=self.dtype)
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
@@ -505,11 +532,12 @@ def _input_shape_argument(input_shape, input_dim, batch_input_shape, batch_size)
     if batch_input_shape is None and input_shape is None:
         return None
     shape = batch_input_shape if batch_input_shape is not None else input_shape
-    if not isinstance(shape, (tuple, list)) or not all(
-            d is None or (isinstance(d, int) and d >= 0) for d in shape):
+    try:
+        shape = standardize_shape(shape)
+    except ValueError:
         raise ValueError("The `input_shape` / `batch_input_shape` / `input_dim` arguments must "
-                         f"be a shape: non-negative ints or None. Received: {shape!r}")
-    return tuple(shape) if batch_input_shape is not None else (batch_size, *shape)
+                         f"be a shape: non-negative ints or None. Received: {shape!r}") from None
+    return shape if batch_input_shape is not None else (batch_size, *shape)
 
 
 def _shape_structure(shapes):

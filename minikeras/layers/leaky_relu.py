@@ -21,7 +21,7 @@ class LeakyReLU(Layer):
         number_argument(negative_slope, "negative_slope", "LeakyReLU", minimum=0)
         self.negative_slope = negative_slope
         self.input_spec = InputSpec()  # one tensor, of any shape
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs):
         return activations.leaky_relu(inputs, negative_slope=self.negative_slope)

@@ -24,7 +24,7 @@ class ReLU(Layer):
             number_argument(value, name, "ReLU", minimum=0)
         self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
         self.input_spec = InputSpec()  # one tensor, of any shape
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs):
         return activations.relu(inputs, negative_slope=self.negative_slope,

@@ -19,7 +19,7 @@ class Softmax(Layer):
         super().__init__(**kwargs)
         self.axis = axis
         self.input_spec = InputSpec()  # one tensor, of any shape
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs, mask=None):
         self._check_axis(inputs.shape)

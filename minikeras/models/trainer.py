@@ -469,11 +469,11 @@ class Trainer:
     def _target_rules(self, x, y, sample_weight, rows):
         """The target rules of the compiled loss, after one dry run per kind of data.
 
-        The dry run passes the first ``rows`` samples through the model in inference
-        mode (no graph, no moving statistics updated) and through the compiled loss
-        and metrics, so an error a training step would meet there (a loss or metric
-        that cannot be resolved, targets of the wrong shape, a sample_weight that does
-        not fit) comes before any step; the metrics are left as they were.
+        The dry run passes predictions for the first ``rows`` samples (see
+        ``_predictions_like``) through the compiled loss and metrics, so an error a
+        training step would meet there (a loss or metric that cannot be resolved,
+        targets of the wrong shape, a sample_weight that does not fit) comes before
+        any step; the metrics are left as they were.
         """
         key = (self._compile_loss, self._compile_metrics,
                data_checks.signature(x, y, sample_weight))
@@ -484,7 +484,7 @@ class Trainer:
                 (x, y, sample_weight))
             states = _metric_states(self.metrics)
             with no_grad():
-                y_pred = self(first[0], training=False)
+                y_pred = self._predictions_like(first[0])
                 if self._compile_loss is not None:
                     self._compile_loss(first[1], y_pred, first[2])
                 if self._compile_metrics is not None and first[1] is not None:
@@ -493,6 +493,28 @@ class Trainer:
             rules = target_rules(self._compile_loss, y_pred) if self._compile_loss else []
             self._checked_data = (key, rules)
         return self._checked_data[1]
+
+    def _predictions_like(self, x):
+        """Predictions of the model's shapes and dtypes for the samples ``x``, for checks.
+
+        A model that runs its functional graph gives halves shaped by the graph's
+        outputs, so its layers see no call but those of the steps, as in Keras (a
+        layer may count its calls); a deferred Sequential model is built first.
+        Other models (a subclass's own ``call()``, outputs of unknown sizes) run
+        forward in inference mode (no moving statistics updated).
+        """
+        flat = tree.flatten(x)
+        if getattr(self, "_graph", None) is None and len(flat) == 1:
+            self._maybe_build(tuple(flat[0].shape))
+        graph = getattr(self, "_graph", None)
+        if graph is None or not type(self).call.__module__.startswith("minikeras.") or any(
+                d is None for t in graph.outputs for d in t.shape[1:]):
+            return self(x, training=False)
+        xp = backend.get_array_module(flat[0])
+        outputs = tree.map_structure(
+            lambda t: Tensor(xp.full((len(flat[0]), *t.shape[1:]), 0.5, dtype=t.dtype)),
+            graph.outputs_struct)
+        return outputs[0] if isinstance(outputs, list) and len(outputs) == 1 else outputs
 
     def _epoch_logs(self, logs):
         """Python floats of the metrics at the end of an epoch (one trip to the host)."""

@@ -11,6 +11,8 @@ axis=1)``, ``x + y``, ``x[:, 0]``; see ``function_operations.py``).
 inputs and replays the calls on data.
 """
 
+import inspect
+
 import numpy as np
 
 from .. import backend
@@ -256,7 +258,20 @@ class Operation:
     KerasTensor among its arguments, it records a Node and returns the
     KerasTensors ``compute_output_spec`` describes.
     name: unique by default, from the class name ("add", "add_1", ...).
+
+    As in Keras, the arguments an operation is constructed with are kept when
+    they are plain values (numbers, strings, None, and lists and dicts of
+    them): a subclass that writes no ``get_config`` gets them as its config,
+    so it saves and loads without one.
     """
+
+    # Constructor arguments a base class's get_config writes itself (Layer: trainable...).
+    _arguments_configured_by_base = frozenset({"name"})
+
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        instance._auto_config = _plain_arguments(cls, args, kwargs)
+        return instance
 
     def __init__(self, name=None):
         if name is not None and (not isinstance(name, str) or "/" in name):
@@ -301,13 +316,52 @@ class Operation:
         return self._inbound_nodes[0]
 
     def get_config(self):
-        """The arguments that recreate this operation."""
-        return {"name": self.name}
+        """The arguments that recreate this operation: its name, and for a subclass without
+        a get_config of its own, the arguments it was constructed with."""
+        config = {"name": self.name}
+        if type(self).get_config is Operation.get_config:
+            config.update(self._automatic_config())
+        return config
+
+    def _automatic_config(self):
+        """The constructor's arguments, for a class that writes no config of its own."""
+        if self._auto_config is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} was created with arguments that are not plain values "
+                "(numbers, strings, None, lists and dicts of them) or with *args, so its "
+                "config cannot be written automatically. Implement get_config() (and "
+                "from_config() if needed) to make it serializable: return the constructor's "
+                "arguments, e.g. {**super().get_config(), 'units': self.units}.")
+        return dict(self._auto_config)
 
     @classmethod
     def from_config(cls, config):
         """A new operation from ``get_config()``'s output."""
         return cls(**config)
+
+
+def _plain_arguments(cls, args, kwargs):
+    """``cls(*args, **kwargs)``'s arguments by name, defaults included, or None when they
+    are not all plain values, or cannot be named (*args, positional-only parameters)."""
+    signature = inspect.signature(cls.__init__)
+    try:
+        bound = signature.bind(None, *args, **kwargs)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    arguments = {}
+    for parameter in list(signature.parameters.values())[1:]:
+        value = bound.arguments.get(parameter.name)
+        if parameter.kind is parameter.VAR_KEYWORD:
+            arguments.update(value)
+        elif parameter.kind is parameter.VAR_POSITIONAL and value or (
+                parameter.kind is parameter.POSITIONAL_ONLY):
+            return None
+        elif parameter.kind is not parameter.VAR_POSITIONAL:
+            arguments[parameter.name] = value
+    arguments = {k: v for k, v in arguments.items() if k not in cls._arguments_configured_by_base}
+    plain = (str, int, float, bool, type(None))
+    return arguments if all(isinstance(v, plain) for v in tree.flatten(arguments)) else None
 
 
 def _unpack_singleton(values):
