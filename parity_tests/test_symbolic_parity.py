@@ -84,6 +84,8 @@ SPECIAL_CALLS = {
     "max_pool": lambda ops, x, y: ops.max_pool(ops.reshape(x, (-1, 2, 2, 3)), 2, padding="same"),
     "conv": lambda ops, x, y: ops.conv(ops.reshape(x, (-1, 2, 2, 3)),
                                        np.ones((2, 2, 3, 2), "float32")),
+    "conv_transpose": lambda ops, x, y: ops.conv_transpose(ops.reshape(x, (-1, 2, 2, 3)),
+                                                           np.ones((2, 2, 2, 3), "float32")),
     "broadcast_to": lambda ops, x, y: ops.broadcast_to(x[0], (2, 4, 3)),
     "reshape": lambda ops, x, y: ops.reshape(x, (-1, 12)),
     "expand_dims": lambda ops, x, y: ops.expand_dims(x, 1),
@@ -164,6 +166,13 @@ def assert_same_operations(ours, theirs):
 
 @pytest.mark.parametrize("name", callable_ops())
 def test_an_ops_call_on_keras_tensors_makes_the_node_keras_makes(name):
+    if name not in SPECIAL_CALLS:  # called on two (None, 4, 3) tensors: it may not apply
+        try:
+            op_model(tf.keras, name)
+        except (ValueError, TypeError):
+            with pytest.raises((ValueError, TypeError)):
+                op_model(mk, name)
+            return
     ours, theirs = twins(op_model, name)
     assert ours.output.shape == tuple(theirs.output.shape)
     assert ours.output.dtype == theirs.output.dtype
