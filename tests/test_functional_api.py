@@ -51,6 +51,14 @@ def test_a_list_for_a_dict_of_inputs_warns_or_is_refused_as_in_keras():
         out_of_order([np.ones((1, 2)), np.zeros((1, 2))])
 
 
+def test_dict_keys_that_are_not_the_input_names_are_warned_about_as_in_keras():
+    features = keras.Input((2,), name="features")
+    with pytest.warns(UserWarning, match="Received key 'x' mapping to value .* which has name "
+                                         "'features'"):
+        model = keras.Model({"x": features}, keras.layers.Dense(1)(features))
+    assert model.predict({"x": random(3, 2)}, verbose=0).shape == (3, 1)
+
+
 class Optional(keras.layers.Layer):
     """x, or x + y when y is given."""
 

@@ -172,3 +172,14 @@ def test_a_file_naming_an_unknown_operation_says_so():
     config["layers"][2]["class_name"] = "NoSuchOp"
     with pytest.raises(ValueError, match="NoSuchOp"):
         keras.Model.from_config(config)
+
+
+def test_a_setting_minikeras_lacks_is_dropped_only_when_it_asks_for_nothing():
+    from minikeras.ops.function_operations import operation_class_named
+
+    mean = operation_class_named("Mean")
+    assert mean(axis=1, keepdims=False, new_setting=None).get_config() == {
+        "name": "mean", "axis": 1, "keepdims": False}
+    assert "new_setting" not in mean(axis=1, new_setting=False).get_config()
+    with pytest.raises(TypeError, match=r"minikeras does not support: \['new_setting'\]"):
+        mean(axis=1, new_setting=0)

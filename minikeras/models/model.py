@@ -19,7 +19,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Tensor, no_grad
 from ..layers.layer import Layer
-from ..ops.symbolic import standardize_shape
+from ..ops.symbolic import KerasTensor, standardize_shape
 from ..saving import load_weights, save_model, save_weights, serialize_keras_object
 from ..utils import tree
 from .graph import Graph
@@ -51,6 +51,13 @@ class Model(Trainer, Layer):
 
     def _init_graph(self, inputs, outputs, name=None, trainable=True, **kwargs):
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
+        for key, x in (inputs.items() if isinstance(inputs, dict) else ()):
+            if isinstance(x, KerasTensor) and key != x.name:
+                warnings.warn(
+                    "When providing `inputs` as a dict, all keys in the dict must match the "
+                    f"names of the corresponding tensors. Received key '{key}' mapping to "
+                    f"value {x} which has name '{x.name}'. Change the tensor name to '{key}' "
+                    f"(via `Input(..., name='{key}')`)", stacklevel=4)
         graph = Graph(inputs, outputs)
         self._graph = graph
         self._layers = list(graph.layers)
@@ -85,7 +92,7 @@ class Model(Trainer, Layer):
         not in sorted order (the positions would then be ambiguous).
         """
         struct, expected = self._graph.inputs_struct, self._graph.inputs
-        names = self._input_names()
+        names = sorted(struct) if isinstance(struct, dict) else self._input_names()
         if isinstance(inputs, dict) and (not isinstance(struct, dict) or set(inputs) != set(
                 struct)):
             missing = [n for n in names if n not in inputs]

@@ -60,7 +60,8 @@ def _standardize_config(function, class_name, config):
     otherwise; ``data_format=None`` is written as the format it stands for.
     """
     parameters = inspect.signature(function).parameters
-    unknown = sorted(k for k, v in config.items() if k not in parameters and v not in (None, False))
+    unknown = sorted(k for k, v in config.items()
+                     if k not in parameters and v is not None and v is not False)
     if unknown:
         raise TypeError(f"Operation {class_name} (keras.ops.{function.__name__}) got arguments "
                         f"minikeras does not support: {unknown}; it takes {list(parameters)}.")
