@@ -21,7 +21,7 @@ class Cropping2D(Layer):
         self.data_format = data_format_argument(data_format, "Cropping2D")
         self._spatial_axes = spatial_axes(self.data_format, 2)
         self.input_spec = InputSpec(ndim=4)
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs):
         self.compute_output_shape(inputs.shape)  # a clear error if nothing would be left

@@ -15,7 +15,7 @@ class ELU(Layer):
         super().__init__(**kwargs)
         self.alpha = number_argument(alpha, "alpha", "ELU")
         self.input_spec = InputSpec()  # one tensor, of any shape
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs):
         return activations.elu(inputs, alpha=self.alpha)

@@ -29,7 +29,7 @@ class GaussianDropout(Layer):
         self.rate, self.seed = rate, seed
         self._generator = LayerGenerator(seed)
         self.input_spec = InputSpec()  # one tensor, of any shape
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:

@@ -26,7 +26,7 @@ class GaussianNoise(Layer):
         self.stddev, self.seed = stddev, seed
         self._generator = LayerGenerator(seed)
         self.input_spec = InputSpec()  # one tensor, of any shape
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs, training=False):
         if not training or self.stddev == 0:

@@ -37,7 +37,7 @@ class Lambda(Layer):
         self.supports_masking = mask is not None
         parameters = _parameter_names(function)
         self._takes_mask, self._takes_training = "mask" in parameters, "training" in parameters
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs, mask=None, training=None):
         kwargs = dict(self.arguments)

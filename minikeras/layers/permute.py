@@ -19,7 +19,7 @@ class Permute(Layer):
                              f"after the batch axis). Received: dims={dims!r}")
         self.dims = listed
         self.input_spec = InputSpec(ndim=len(dims) + 1)
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs):
         return ops.transpose(inputs, (0, *self.dims))

@@ -17,7 +17,7 @@ class RepeatVector(Layer):
             raise ValueError(f"RepeatVector: `n` must be a positive integer. Received: n={n}")
         self.n = n
         self.input_spec = InputSpec(ndim=2)
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs):
         return ops.repeat(ops.expand_dims(inputs, 1), self.n, axis=1)  # (batch, n, features)

@@ -18,7 +18,7 @@ class UnitNormalization(Layer):
         super().__init__(**kwargs)
         self.axis = axes_argument(axis, "UnitNormalization")
         self.input_spec = InputSpec()  # one tensor, of any shape
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs):
         axes = check_axes(self.axis, inputs.shape, self.name)

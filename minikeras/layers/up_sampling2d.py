@@ -25,7 +25,7 @@ class UpSampling2D(Layer):
                              f"interpolation={interpolation!r}")
         self._spatial_axes = spatial_axes(self.data_format, 2)
         self.input_spec = InputSpec(ndim=4)
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs):
         if self.interpolation == "bilinear":

@@ -21,7 +21,7 @@ class ZeroPadding2D(Layer):
         self.data_format = data_format_argument(data_format, "ZeroPadding2D")
         self._spatial_axes = spatial_axes(self.data_format, 2)
         self.input_spec = InputSpec(ndim=4)
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs):
         widths = [(0, 0)] * 4
