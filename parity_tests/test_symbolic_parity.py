@@ -18,10 +18,34 @@ from parity_tests.harness import assert_close
 from parity_tests.test_models_parity import assert_outputs_close, summary_text
 
 
+def public_functions(namespace, defined_there=False):
+    """The public functions of a module; with ``defined_there``, not those it imports."""
+    functions = {name: getattr(namespace, name) for name in dir(namespace)
+                 if not name.startswith("_")
+                 and isinstance(getattr(namespace, name), types.FunctionType)}
+    return sorted(name for name, f in functions.items() if not defined_there
+                  or getattr(f, "__wrapped__", f).__module__ == namespace.__name__)
+
+
 def ops_functions():
-    """The public functions of minikeras.ops, each with the name Keras gives it."""
-    return {name: ALIASES.get(name, name) for name in sorted(dir(mk.ops))
-            if not name.startswith("_") and isinstance(getattr(mk.ops, name), types.FunctionType)}
+    """The public functions of minikeras.ops and ops.image ("add", "image.resize"), each
+    with the name it has in keras.ops."""
+    names = {name: ALIASES.get(name, name) for name in public_functions(mk.ops)}
+    names.update({f"image.{name}": f"image.{name}"
+                  for name in public_functions(mk.ops.image, defined_there=True)})
+    return names
+
+
+def lookup(ops, name):
+    """``ops.<name>`` for a name such as "mean" or "image.resize"; None if there is none."""
+    for part in name.split("."):
+        ops = getattr(ops, part, None)
+    return ops
+
+
+def table_name(name):
+    """The name a function has in the table: "image.resize" -> "resize"."""
+    return name.rpartition(".")[2]
 
 
 # -- the table of Keras's operation classes ------------------------------------------
@@ -35,25 +59,28 @@ def test_the_table_names_the_class_keras_saves_and_its_tensor_arguments(name):
     call = [("*" if p.kind is p.VAR_POSITIONAL else "") + p.name
             for p in list(inspect.signature(cls.call).parameters.values())[1:]
             if p.kind is not p.VAR_KEYWORD]
-    assert tuple(call) == tensors
-    function = getattr(keras3.ops, name)
-    assert {t.lstrip("*") for t in tensors} <= set(inspect.signature(function).parameters)
+    function = lookup(keras3.ops, f"image.{name}" if module.endswith(".image") else name)
+    parameters = inspect.signature(function).parameters
+    # The call's tensors, by the function's names (extract_patches_3d's volumes are images).
+    renamed = {"extract_patches_3d": {"volumes": "images"}}.get(name, {})
+    assert tuple(renamed.get(t, t) for t in tensors) == tuple(call)
+    assert {t.lstrip("*") for t in tensors} <= set(parameters)
 
 
 def keras_ops_functions():
     """The public functions of minikeras.ops that keras.ops has too (not the fused kernels...)."""
     return {name: keras_name for name, keras_name in ops_functions().items()
-            if hasattr(keras3.ops, keras_name)}
+            if lookup(keras3.ops, keras_name) is not None}
 
 
 @pytest.mark.parametrize("name", sorted(keras_ops_functions()))
 def test_ops_functions_take_keras_argument_names(name):
     # Keras files name a node's settings by these names, and users pass them by keyword.
     keras_name = ops_functions()[name]
-    ours = list(inspect.signature(getattr(mk.ops, name)).parameters)
-    theirs = list(inspect.signature(getattr(keras3.ops, keras_name)).parameters)
-    if keras_name in KERAS_CLASSES:  # (with the settings a **kwargs passes to the class)
-        module, class_name, tensors = KERAS_CLASSES[keras_name]
+    ours = list(inspect.signature(lookup(mk.ops, name)).parameters)
+    theirs = list(inspect.signature(lookup(keras3.ops, keras_name)).parameters)
+    if table_name(keras_name) in KERAS_CLASSES:  # (with the settings a **kwargs passes on)
+        module, class_name, tensors = KERAS_CLASSES[table_name(keras_name)]
         cls = getattr(importlib.import_module(module), class_name)
         theirs += list(inspect.signature(cls.__init__).parameters)
         assert {t.lstrip("*") for t in tensors} <= set(ours)
@@ -102,11 +129,13 @@ SPECIAL_CALLS = {
     "binary_crossentropy": lambda ops, x, y: ops.binary_crossentropy(
         ops.sigmoid(x), ops.sigmoid(y)),
     "power": lambda ops, x, y: ops.power(x, 3),
+    "image.resize": lambda ops, x, y: ops.image.resize(ops.reshape(x, (-1, 2, 2, 3)), (4, 6)),
 }
 
 
 def _tensor_parameters(keras_name):
-    return KERAS_CLASSES[keras_name][2] if keras_name in KERAS_CLASSES else ()
+    entry = KERAS_CLASSES.get(table_name(keras_name))
+    return entry[2] if entry else ()
 
 
 def callable_ops():
@@ -116,7 +145,7 @@ def callable_ops():
     for name, keras_name in keras_ops_functions().items():
         if name in NOT_OPERATIONS:
             continue
-        parameters = inspect.signature(getattr(mk.ops, name)).parameters.values()
+        parameters = inspect.signature(lookup(mk.ops, name)).parameters.values()
         required = [p.name for p in parameters if p.default is p.empty]
         if name in SPECIAL_CALLS or (required and set(required) <= set(
                 _tensor_parameters(keras_name)) and len(required) <= 2):
@@ -130,9 +159,9 @@ def op_model(lib, name):
     if name in SPECIAL_CALLS:
         out = SPECIAL_CALLS[name](lib.ops, x, y)
     else:
-        required = [p for p in inspect.signature(getattr(mk.ops, name)).parameters.values()
+        required = [p for p in inspect.signature(lookup(mk.ops, name)).parameters.values()
                     if p.default is p.empty]
-        out = getattr(lib.ops, ops_functions()[name])(*[x, y][:len(required)])
+        out = lookup(lib.ops, ops_functions()[name])(*[x, y][:len(required)])
     return lib.Model([x, y], out)
 
 
@@ -151,7 +180,7 @@ def operation_entries(model):
 
 def assert_same_operations(ours, theirs):
     """The operations' entries are Keras's, but for settings minikeras lacks that Keras leaves
-    off (None, False) and a dtype Keras fills in for None."""
+    off (None, False), and a dtype or data_format some of Keras's classes fill in for None."""
     ours, theirs = operation_entries(ours), operation_entries(theirs)
     assert [{**e, "config": None} for e in ours] == [{**e, "config": None} for e in theirs]
     for mine, keras_entry in zip(ours, theirs, strict=True):
@@ -160,7 +189,7 @@ def assert_same_operations(ours, theirs):
         for key, value in keras_config.items():
             if key not in mine:
                 assert value in (None, False), (keras_entry["class_name"], key)
-            elif not (key == "dtype" and mine[key] is None):
+            elif not (key in ("dtype", "data_format") and mine[key] is None):
                 assert mine[key] == value, (keras_entry["class_name"], key)
 
 

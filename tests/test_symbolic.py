@@ -21,19 +21,26 @@ def random(*shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape).astype("float32")
 
 
-def public_functions():
-    return sorted(name for name in dir(ops) if not name.startswith("_")
-                  and isinstance(getattr(ops, name), types.FunctionType))
+def public_functions(namespace, defined_there=False):
+    """The public functions of a module; with ``defined_there``, not those it imports."""
+    functions = {name: getattr(namespace, name) for name in dir(namespace)
+                 if not name.startswith("_")
+                 and isinstance(getattr(namespace, name), types.FunctionType)}
+    return sorted(name for name, f in functions.items() if not defined_there
+                  or getattr(f, "__wrapped__", f).__module__ == namespace.__name__)
 
 
 def test_every_public_function_of_ops_accepts_keras_tensors():
-    names = public_functions()
+    names = public_functions(ops)
     assert {"add", "mean", "concatenate", "getitem", "relu"} <= set(names)
     for name in names:
         if name not in NOT_OPERATIONS:
             assert hasattr(getattr(ops, name), "__wrapped__"), (
-                f"ops.{name} was imported after the loop at the end of ops/__init__.py that "
-                "makes functions accept KerasTensors")
+                f"ops.{name} was imported after the lines at the end of ops/__init__.py that "
+                "make functions accept KerasTensors")
+    assert "resize" in public_functions(ops.image, defined_there=True)
+    for name in public_functions(ops.image, defined_there=True):
+        assert hasattr(getattr(ops.image, name), "__wrapped__"), f"ops.image.{name}"
 
 
 # Each operator of the issue, with what it computes on an array (NumPy is the oracle).

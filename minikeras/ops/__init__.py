@@ -14,8 +14,6 @@ backward on one screen, and a fast twin in ``fast/`` computing the same
 functions (``ops.conv``, ``ops.max_pool``...) and the layers run the fast one.
 """
 
-import types
-
 from . import image
 from .activation import (
     elu,
@@ -40,7 +38,7 @@ from .cross_entropy import (
     categorical_crossentropy,
     sparse_categorical_crossentropy,
 )
-from .function_operations import accept_keras_tensors as _accept_keras_tensors
+from .function_operations import accept_keras_tensors_in as _accept_keras_tensors_in
 from .gather import repeat, take
 from .grouped_convolution import depthwise_conv
 from .linalg import fused_dense, matmul
@@ -113,8 +111,7 @@ from .reshaping import (
 from .standardization import layer_normalization
 from .transposed_convolution import conv_transpose
 
-# Keep this last: every public function imported above also accepts KerasTensors.
-for _name, _function in list(globals().items()):
-    if not _name.startswith("_") and isinstance(_function, types.FunctionType):
-        globals()[_name] = _accept_keras_tensors(_name, _function)
-del _name, _function
+# Keep this last: every public function imported above, and those of ops.image, also
+# accept KerasTensors.
+_accept_keras_tensors_in(globals())
+_accept_keras_tensors_in(vars(image), defined_in=image.__name__)

@@ -13,6 +13,7 @@ in ``keras_op_table.py``.
 import functools
 import inspect
 import re
+import types
 
 from .keras_op_table import ALIASES, KERAS_OPERATIONS, NOT_OPERATIONS
 from .symbolic import Operation, any_symbolic_tensors
@@ -53,11 +54,11 @@ class FunctionOperation(Operation):
 
 
 def _standardize_config(function, class_name, config):
-    """The config as ``function`` takes it, and as Keras writes it.
+    """The config as ``function`` takes it.
 
-    An argument the function lacks is dropped when it asks for nothing (None
-    or False: Keras's ``sparse=False``, ``initial=None``...) and refused
-    otherwise; ``data_format=None`` is written as the format it stands for.
+    An argument the function lacks (a config Keras wrote) is dropped when it
+    asks for nothing (None or False: Keras's ``sparse=False``, ``initial=None``...)
+    and refused otherwise.
     """
     parameters = inspect.signature(function).parameters
     unknown = sorted(k for k, v in config.items()
@@ -65,10 +66,7 @@ def _standardize_config(function, class_name, config):
     if unknown:
         raise TypeError(f"Operation {class_name} (keras.ops.{function.__name__}) got arguments "
                         f"minikeras does not support: {unknown}; it takes {list(parameters)}.")
-    config = {key: _lists_to_tuples(value) for key, value in config.items() if key in parameters}
-    if "data_format" in config and config["data_format"] is None:
-        config["data_format"] = "channels_last"
-    return config
+    return {key: _lists_to_tuples(value) for key, value in config.items() if key in parameters}
 
 
 def _lists_to_tuples(value):
@@ -79,13 +77,23 @@ def _lists_to_tuples(value):
     return value
 
 
+def accept_keras_tensors_in(namespace, defined_in=None):
+    """Passes each public function of ``namespace`` (a module's globals) through
+    ``accept_keras_tensors``; with ``defined_in``, only those that module defines."""
+    for name, value in list(namespace.items()):
+        if not name.startswith("_") and isinstance(value, types.FunctionType) and (
+                defined_in is None or value.__module__ == defined_in):
+            namespace[name] = accept_keras_tensors(name, value)
+
+
 def accept_keras_tensors(name, function):
     """``function`` (public as ``ops.<name>``), recording a node when given a KerasTensor.
 
     Without KerasTensors among its arguments, the call computes as before.
     """
-    if name in NOT_OPERATIONS:
+    if name in NOT_OPERATIONS or hasattr(function, "__wrapped__"):
         return function
+    _PLAIN_FUNCTIONS[name] = function
 
     @functools.wraps(function)
     def dispatch(*args, **kwargs):
@@ -112,6 +120,7 @@ def symbolic_call(name, function, args, kwargs):
     return cls(**config).symbolic_call(*tensors, **symbolic)
 
 
+_PLAIN_FUNCTIONS = {}  # public function name -> the function, for every one that records nodes
 _CLASSES = {}  # public function name -> its FunctionOperation subclass
 
 
@@ -130,14 +139,9 @@ def operation_class(name, function):
 
 def operation_class_named(class_name):
     """The operation class Keras saves as ``class_name`` ("Add", "GetItem"...), or None."""
-    from .. import ops
-
-    for name in dir(ops):
-        function = getattr(ops, name)
-        if name.startswith("_") or not hasattr(function, "__wrapped__"):
-            continue
-        if _keras_facts(name, function.__wrapped__)[1] == class_name:
-            return operation_class(name, function.__wrapped__)
+    for name, function in _PLAIN_FUNCTIONS.items():
+        if _keras_facts(name, function)[1] == class_name:
+            return operation_class(name, function)
     return None
 
 

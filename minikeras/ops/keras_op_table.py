@@ -6,7 +6,9 @@ config holds the call's non-tensor arguments (``axis``, ``keepdims``), and a
 node whose arguments are the call's tensors (``x``). Each entry below reads
 ``function(tensor arguments)``, or ``function:ClassName(tensor arguments)``
 when the class is not the function's name in CamelCase; ``*name`` takes any
-number of them. Every other argument of the function is the class's config.
+number of them. The tensor arguments are named as the function names them,
+in the order the class's ``call`` takes them; every other argument of the
+function is the class's config.
 ``parity_tests/test_symbolic_parity.py`` checks the table against Keras.
 """
 
@@ -83,6 +85,15 @@ KERAS_OPERATIONS = {
         cholesky(x) cholesky_inverse(x) det(x) eig(x) eigh(x) inv(x)
         jvp:JVP(fun,primals,tangents) lstsq(a,b) lu_factor(x) matrix_rank(x) norm(x) pinv(x)
         qr(x) solve(a,b) solve_triangular(a,b) svd:SVD(x)
+    """,
+    "image": """
+        affine_transform(images,transform) crop_images(images) elastic_transform(images)
+        extract_patches(images) extract_patches_3d:ExtractPatches(volumes) gaussian_blur(images)
+        hsv_to_rgb:HSVToRGB(images) map_coordinates(inputs,coordinates) pad_images(images)
+        perspective_transform(images,start_points,end_points) resize(images)
+        rgb_to_grayscale:RGBToGrayscale(images) rgb_to_hsv:RGBToHSV(images)
+        scale_and_translate(images,output_shape,scale,translation) sobel_edges(images)
+        ssim:SSIM(image1,image2)
     """,
     "einops": """
         rearrange(tensor,pattern)
