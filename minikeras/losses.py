@@ -260,6 +260,15 @@ def _probability_inputs(name, y_true, y_pred):
     return y_true, y_pred
 
 
+def class_scores(name, y_pred):
+    """``y_pred`` as a Tensor with a class axis (its last): a scalar is a ValueError."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    if y_pred.ndim == 0:
+        raise ValueError(f"{name} expects y_pred to hold one score per class on its last axis "
+                         "(shape (batch, ..., num_classes)), but it received a scalar.")
+    return y_pred
+
+
 def _check_broadcastable(name, y_true, y_pred):
     if not _broadcastable(y_true.shape, y_pred.shape):
         raise ValueError(
@@ -476,7 +485,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     Labels must be in [0, C). ``ignore_class``: a label value whose entries
     get loss 0 and are masked out of the averaging (e.g. padding, -1).
     """
-    y_pred = ops.convert_to_tensor(y_pred)
+    y_pred = class_scores("sparse_categorical_crossentropy", y_pred)
     y_true = ops.convert_to_tensor(y_true)
     if y_true.ndim == y_pred.ndim and y_true.shape[axis] == 1:
         y_true = ops.squeeze(y_true, axis=axis)
@@ -520,7 +529,7 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
 @_REGISTRY.register("categorical_generalized_cross_entropy")
 def categorical_generalized_cross_entropy(y_true, y_pred, q):
     """(1 - p**q) / q, p = y_pred[label] for integer labels: cross-entropy as q -> 0, MAE at 1."""
-    y_pred = ops.convert_to_tensor(y_pred)
+    y_pred = class_scores("categorical_generalized_cross_entropy", y_pred)
     labels = ops.cast(ops.convert_to_tensor(y_true), "int64")
     one_hot = ops.one_hot(labels, y_pred.shape[-1], dtype=y_pred.dtype)
     _check_broadcastable("categorical_generalized_cross_entropy", one_hot, y_pred)

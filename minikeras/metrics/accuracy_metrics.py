@@ -6,7 +6,7 @@ MeanMetricWrapper class averaging those scores over the batches seen.
 
 from .. import backend, ops
 from ..autograd import Tensor
-from ..losses import squeeze_or_expand_to_same_rank
+from ..losses import class_scores, squeeze_or_expand_to_same_rank
 from ..runtime import kernels
 from .metric import FUNCTIONS
 from .reduction_metrics import MeanMetricWrapper
@@ -34,7 +34,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 @FUNCTIONS.register("categorical_accuracy")
 def categorical_accuracy(y_true, y_pred):
     """1.0 where argmax(y_pred) is the class of the one-hot y_true, else 0.0 (one per row)."""
-    y_pred = ops.convert_to_tensor(y_pred)
+    y_pred = class_scores("categorical_accuracy", y_pred)
     y_true = ops.cast(ops.argmax(ops.convert_to_tensor(y_true), axis=-1), y_pred.dtype)
     return _class_matches(y_true, y_pred, squeeze_any=True)
 
@@ -42,7 +42,7 @@ def categorical_accuracy(y_true, y_pred):
 @FUNCTIONS.register("sparse_categorical_accuracy")
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 where argmax(y_pred) equals the integer label y_true, else 0.0 (one per row)."""
-    y_pred = ops.convert_to_tensor(y_pred)
+    y_pred = class_scores("sparse_categorical_accuracy", y_pred)
     y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
     matches = _class_matches(y_true, y_pred, squeeze_any=False)
     if matches.ndim > 1 and matches.shape[-1] == 1:
@@ -68,7 +68,7 @@ def _class_matches(labels, y_pred, squeeze_any):
 @FUNCTIONS.register("top_k_categorical_accuracy")
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the class of the one-hot y_true is among the k highest scores of y_pred."""
-    y_pred = ops.convert_to_tensor(y_pred)
+    y_pred = class_scores("top_k_categorical_accuracy", y_pred)
     y_true = ops.argmax(ops.convert_to_tensor(y_true, dtype=y_pred.dtype), axis=-1)
     return _in_top_k(y_true, y_pred, k)
 
@@ -80,7 +80,7 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     from_sorted_ids: y_pred already holds class ids sorted by score (the
     first k are the top k), as a retrieval model's output does.
     """
-    y_pred = ops.convert_to_tensor(y_pred)
+    y_pred = class_scores("sparse_top_k_categorical_accuracy", y_pred)
     y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype if from_sorted_ids else "int32")
     if not from_sorted_ids:
         return _in_top_k(y_true, y_pred, k)

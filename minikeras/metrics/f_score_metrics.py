@@ -36,22 +36,21 @@ class FBetaScore(Metric):
         self.axis = None if average == "micro" else 0
         self._built = False
 
-    def _build(self, y_true_shape, y_pred_shape):
-        if len(y_pred_shape) != 2 or len(y_true_shape) != 2:
-            raise ValueError(f"{type(self).__name__} expects 2D inputs with shape (batch_size, "
-                             f"output_dim). Received input shapes: y_pred.shape={y_pred_shape} "
-                             f"and y_true.shape={y_true_shape}.")
-        shape = () if self.average == "micro" else (y_pred_shape[-1],)
+    def _build(self, shape):
         for name in ("true_positives", "false_positives", "false_negatives",
                      "intermediate_weights"):
             setattr(self, name, self.add_variable(name=name, shape=shape, dtype=self.dtype))
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        """Adds a batch of (batch, num_classes) labels and scores; every count is computed
+        before any is added, so a batch that does not fit changes nothing."""
         y_true = ops.convert_to_tensor(y_true, dtype=self.dtype)
         y_pred = ops.convert_to_tensor(y_pred, dtype=self.dtype)
-        if not self._built:
-            self._build(y_true.shape, y_pred.shape)
+        if y_pred.ndim != 2 or y_true.ndim != 2:
+            raise ValueError(f"{type(self).__name__} expects 2D inputs with shape (batch_size, "
+                             f"output_dim). Received input shapes: y_pred.shape={y_pred.shape} "
+                             f"and y_true.shape={y_true.shape}.")
         if self.threshold is None:
             row_max = ops.max(y_pred, axis=-1, keepdims=True)
             predicted = ops.logical_and(y_pred >= row_max, ops.abs(y_pred) > 1e-9)
@@ -67,10 +66,17 @@ class FBetaScore(Metric):
                 values = values * sample_weight
             return ops.sum(values, axis=self.axis)
 
-        self.true_positives.assign_add(weighted_sum(y_pred * y_true))
-        self.false_positives.assign_add(weighted_sum(y_pred * (1.0 - y_true)))
-        self.false_negatives.assign_add(weighted_sum((1.0 - y_pred) * y_true))
-        self.intermediate_weights.assign_add(weighted_sum(y_true))
+        counts = [weighted_sum(y_pred * y_true), weighted_sum(y_pred * (1.0 - y_true)),
+                  weighted_sum((1.0 - y_pred) * y_true), weighted_sum(y_true)]
+        shape = tuple(self.true_positives.shape) if self._built else (
+            () if self.average == "micro" else (y_pred.shape[-1],))  # one count per class
+        counts = [ops.broadcast_to(c, shape) for c in counts]  # a ValueError if they do not fit
+        if not self._built:
+            self._build(shape)
+        for variable, count in zip((self.true_positives, self.false_positives,
+                                    self.false_negatives, self.intermediate_weights), counts,
+                                   strict=True):
+            variable.assign_add(count)
 
     def result(self):
         epsilon = backend.epsilon()

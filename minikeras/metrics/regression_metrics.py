@@ -136,12 +136,8 @@ class R2Score(Metric):
         self.num_samples = self.add_variable(shape=(), initializer="zeros", name="num_samples")
         self._built = False
 
-    def _build(self, y_true_shape, y_pred_shape):
-        if len(y_pred_shape) != 2 or len(y_true_shape) != 2:
-            raise ValueError("R2Score expects 2D inputs with shape (batch_size, output_dim). "
-                             f"Received input shapes: y_pred.shape={y_pred_shape} and "
-                             f"y_true.shape={y_true_shape}.")
-        shape = (y_pred_shape[-1],)  # one of each per output
+    def _build(self, outputs):
+        shape = (outputs,)  # one of each per output
         self.squared_sum = self.add_variable(name="squared_sum", shape=shape)
         self.sum = self.add_variable(name="sum", shape=shape)
         self.total_mse = self.add_variable(name="residual", shape=shape)
@@ -149,21 +145,31 @@ class R2Score(Metric):
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        """Adds a batch (batch, outputs); every sum is computed before any is added, so a
+        batch that does not fit changes nothing."""
         y_true = ops.convert_to_tensor(y_true, dtype=self.dtype)
         y_pred = ops.convert_to_tensor(y_pred, dtype=self.dtype)
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-        if not self._built:
-            self._build(y_true.shape, y_pred.shape)
+        if y_pred.ndim != 2 or y_true.ndim != 2:
+            raise ValueError("R2Score expects 2D inputs with shape (batch_size, output_dim). "
+                             f"Received input shapes: y_pred.shape={y_pred.shape} and "
+                             f"y_true.shape={y_true.shape}.")
         sample_weight = ops.convert_to_tensor(1.0 if sample_weight is None else sample_weight,
                                               dtype=self.dtype)
         if sample_weight.ndim == 1:
             sample_weight = ops.expand_dims(sample_weight, 1)  # one weight per row
         sample_weight = ops.broadcast_to(sample_weight, y_true.shape)
         weighted_y_true = y_true * sample_weight
-        self.sum.assign_add(ops.sum(weighted_y_true, axis=0))
-        self.squared_sum.assign_add(ops.sum(y_true * weighted_y_true, axis=0))
-        self.total_mse.assign_add(ops.sum(ops.square(y_true - y_pred) * sample_weight, axis=0))
-        self.count.assign_add(ops.sum(sample_weight, axis=0))
+        sums = [ops.sum(weighted_y_true, axis=0), ops.sum(y_true * weighted_y_true, axis=0),
+                ops.sum(ops.square(y_true - y_pred) * sample_weight, axis=0),
+                ops.sum(sample_weight, axis=0)]
+        outputs = self.sum.shape[0] if self._built else y_pred.shape[-1]
+        sums = [ops.broadcast_to(s, (outputs,)) for s in sums]  # a ValueError if they do not fit
+        if not self._built:
+            self._build(outputs)
+        for variable, increment in zip((self.sum, self.squared_sum, self.total_mse, self.count),
+                                       sums, strict=True):
+            variable.assign_add(increment)
         self.num_samples.assign_add(y_true.size)
 
     def result(self):

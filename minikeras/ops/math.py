@@ -423,7 +423,12 @@ def as_tensor(x):
     """x as a Tensor on the active device: a Tensor as is, an array moved, a list converted."""
     if isinstance(x, Tensor):
         return x
-    return Tensor(backend.to_device(x) if backend.is_array(x) else x)
+    if not backend.is_array(x):
+        return Tensor(x)  # refuses what makes no array of numbers
+    if x.dtype.kind == "O":
+        raise TypeError(f"Expected numbers, but received an array of Python objects (dtype "
+                        f"object, shape {x.shape}).")
+    return Tensor(backend.to_device(x))
 
 
 def cast(x, dtype):

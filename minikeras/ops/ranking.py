@@ -55,6 +55,10 @@ def in_top_k(targets, predictions, k):
     """
     targets = convert_to_tensor(targets).data.astype("int64")  # (batch,)
     predictions = convert_to_tensor(predictions).data  # (batch, num_classes)
+    if targets.ndim != 1 or predictions.ndim != 2 or targets.shape[0] != predictions.shape[0]:
+        raise ValueError(f"in_top_k expects targets of shape (batch,) and predictions of shape "
+                         f"(batch, num_classes), but received {targets.shape} and "
+                         f"{predictions.shape}.")
     xp = get_array_module(predictions)
     num_classes = predictions.shape[-1]
     valid = (targets >= 0) & (targets < num_classes)

@@ -150,7 +150,11 @@ def squeeze(x, axis=None):
     if axis is None:
         axes = {i for i, n in enumerate(shape) if n == 1}
     else:
-        axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        if not all(-len(shape) <= a < len(shape) for a in axes):
+            raise ValueError(f"Cannot squeeze axis {axis} of a tensor of shape {shape}: it has "
+                             f"no such axis.")
+        axes = {a % len(shape) for a in axes}
         for a in axes:
             if shape[a] != 1:
                 raise ValueError(f"Cannot squeeze axis {a} of a tensor of shape {shape}: "
