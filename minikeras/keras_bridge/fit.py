@@ -26,7 +26,7 @@ from ..models import data_adapters
 from ..models.trainer import Trainer
 from ..utils import tree
 from .convert import copy_state, import_tensorflow, to_keras
-from .strategies import get_strategy, is_first_worker, is_multi_worker
+from .strategies import WORKER_TIMEOUT_S, get_strategy, is_first_worker, is_multi_worker
 
 # fit's keyword arguments and defaults, read from minikeras's own fit.
 FIT_DEFAULTS = {name: parameter.default
@@ -34,12 +34,14 @@ FIT_DEFAULTS = {name: parameter.default
                 if name not in ("self", "x", "y")}
 
 
-def fit_keras(model, x, y, strategy="auto", **fit_kwargs):
+def fit_keras(model, x, y, strategy="auto", worker_timeout=WORKER_TIMEOUT_S, **fit_kwargs):
     """Trains the compiled minikeras ``model`` on tf.keras; returns the History.
 
     x, y: arrays (lists or dicts of arrays for several inputs or outputs).
     strategy: "auto", "tpu", "mirrored", "multi_worker" or a
         ``tf.distribute.Strategy`` (see ``keras_bridge.strategies``).
+    worker_timeout: with "multi_worker", the seconds to wait for the other
+        machines of TF_CONFIG to come up before giving up with a TimeoutError.
     fit_kwargs: minikeras's (and Keras's) fit arguments. ``batch_size`` (32 by
         default) is PER REPLICA: a step trains on ``batch_size *
         num_replicas_in_sync`` samples. ``callbacks`` are tf.keras callbacks,
@@ -54,8 +56,10 @@ def fit_keras(model, x, y, strategy="auto", **fit_kwargs):
     options = _fit_options(fit_kwargs)
     _check_compiled(model)
     train, validation = _split(x, y, options)
+    # Before TensorFlow is imported (refusals that need none come at once), and before any TF
+    # op: a multi-worker strategy must come first.
+    strategy = get_strategy(strategy, worker_timeout)
     tf = import_tensorflow()
-    strategy = get_strategy(strategy)  # before any TF op: a multi-worker strategy must be first
     replicas = strategy.num_replicas_in_sync
     drop_remainder = isinstance(strategy, tf.distribute.TPUStrategy)
     seed = _shuffle_seed(tf, strategy) if options["shuffle"] else None
