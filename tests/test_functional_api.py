@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from test_fuzz_layers import LAYER_CLASSES, REQUIRED  # every layer, and how to make one
 
 import minikeras as keras
 from minikeras import backend
@@ -228,6 +229,16 @@ def test_layers_without_weights_run_a_subclass_build():
     assert layer.built and [w.shape for w in model.weights] == [(3,)]
     np.testing.assert_array_equal(model.predict(np.array([[-1.0, 0.5, 2.0]]), verbose=0),
                                   [[0.0, 0.5, 2.0]])
+
+
+@pytest.mark.parametrize("cls", [cls for cls in LAYER_CLASSES if cls.__name__ != "InputLayer"],
+                         ids=lambda cls: cls.__name__)
+def test_every_layer_class_leaves_a_subclass_build_to_the_first_call(cls):
+    subclass = type(f"Own{cls.__name__}", (cls,), {"build": lambda self, input_shape: None})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layer = subclass(**REQUIRED.get(cls.__name__, {}))
+    assert not layer.built
 
 
 class Counting(keras.layers.Layer):
