@@ -190,3 +190,16 @@ def test_a_setting_minikeras_lacks_is_dropped_only_when_it_asks_for_nothing():
     assert "new_setting" not in mean(axis=1, new_setting=False).get_config()
     with pytest.raises(TypeError, match=r"minikeras does not support: \['new_setting'\]"):
         mean(axis=1, new_setting=0)
+
+
+def test_constants_in_operation_nodes_are_saved_with_the_model(tmp_path):
+    x = keras.Input((3,))
+    offset = ops.convert_to_tensor(np.array([1.0, 2.0, 3.0], dtype="float32"))
+    out = (x + offset) * np.array([0.5, 1.0, 2.0], dtype="float32")
+    model = keras.Model(x, x[:, 1:2] + out[..., ::2])
+    path = str(tmp_path / "constants.keras")
+    model.save(path)
+    data = random(4, 3)
+    expected = data[:, 1:2] + ((data + [1.0, 2.0, 3.0]) * [0.5, 1.0, 2.0])[..., ::2]
+    np.testing.assert_allclose(keras.models.load_model(path).predict(data, verbose=0), expected,
+                               rtol=1e-6)
