@@ -9,7 +9,7 @@ from . import ops
 from .registry import Registry
 from .serialization import object_registration
 
-_REGISTRY = Registry("activation")
+_REGISTRY = Registry("activation function")  # Keras's words in its errors
 register = _REGISTRY.register
 
 __all__ = [

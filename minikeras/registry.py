@@ -45,7 +45,9 @@ class Registry:
     def unknown_message(self, name):
         close = difflib.get_close_matches(str(name), list(self._objects), n=3, cutoff=0.6)
         hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        return f"Unknown {self.kind}: {name!r}.{hint} Known: {', '.join(sorted(self._objects))}."
+        # Keras's words first ("Could not interpret loss identifier"): what a user searches for.
+        return (f"Could not interpret {self.kind} identifier: unknown {self.kind} {name!r}.{hint} "
+                f"Known: {', '.join(sorted(self._objects))}.")
 
     def __contains__(self, name):
         try:

@@ -213,9 +213,10 @@ def test_get_accepts_none_instances_classes_and_refuses_the_rest():
     metric = metrics.AUC()
     assert metrics.get(metric) is metric
     assert isinstance(metrics.get(metrics.Recall), metrics.Recall)
-    with pytest.raises(ValueError, match=r"Unknown metric: 'acuracy'.*Did you mean 'accuracy'"):
+    with pytest.raises(ValueError, match=r"Could not interpret metric identifier: unknown metric "
+                                         r"'acuracy'.*Did you mean 'accuracy'"):
         metrics.get("acuracy")
-    with pytest.raises(TypeError, match="Could not interpret metric identifier"):
+    with pytest.raises(ValueError, match="Could not interpret metric identifier: 3"):
         metrics.get(3)
 
 

@@ -285,7 +285,7 @@ def test_custom_activation_functions_are_found_through_custom_objects(tmp_path):
     x = random(5, 4)
     model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation=doubled)])
     model.save(tmp_path / "activation.keras")
-    with pytest.raises(ValueError, match="Unknown activation: 'doubled'"):
+    with pytest.raises(ValueError, match="unknown activation function 'doubled'"):
         keras.models.load_model(tmp_path / "activation.keras")
     loaded = keras.models.load_model(tmp_path / "activation.keras",
                                      custom_objects={"doubled": doubled})

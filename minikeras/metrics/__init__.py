@@ -163,9 +163,9 @@ def get(identifier):
         return _as_metric(deserialize(identifier))
     if callable(identifier):
         return _as_metric(identifier)
-    raise TypeError(f"Could not interpret metric identifier {identifier!r}: expected a name "
-                    "such as 'mae', a Metric, a function fn(y_true, y_pred), a config dict "
-                    "or None.")
+    raise ValueError(f"Could not interpret metric identifier: {identifier!r}. Expected a name "
+                     "such as 'mae', a Metric, a function fn(y_true, y_pred), a config dict "
+                     "or None.")
 
 
 def _as_metric(obj):
