@@ -779,30 +779,27 @@ _REGISTRY.add(LossFunctionWrapper, "LossFunctionWrapper")
 
 
 def get(identifier):
-    """A Loss from a name (any Keras alias), a Loss, a loss class, a function, a config, or None.
+    """The loss ``identifier`` names, as Keras's ``losses.get`` returns it.
 
-    Functions (and names of functions, such as "mse") come back wrapped in a
-    LossFunctionWrapper, so the result is always called as
-    ``loss(y_true, y_pred, sample_weight=None)`` and returns the reduced loss.
+    A name of a function ("mse", "categorical_crossentropy") gives the
+    function itself, which returns one loss per sample; a name of a class
+    ("MeanSquaredError"), a class or a class config gives an instance, which
+    reduces the losses to one number; a Loss or a function comes back as it
+    is; None gives None.
     """
-    if identifier is None or isinstance(identifier, Loss):
-        return identifier
-    if isinstance(identifier, str):
-        return _as_loss(_REGISTRY.get(identifier), name=identifier)
+    if identifier is None:
+        return None
     if isinstance(identifier, dict):
-        return _as_loss(deserialize(identifier))
-    if callable(identifier):
-        return _as_loss(identifier)
-    raise TypeError(f"Could not interpret loss identifier {identifier!r}: expected a name such "
-                    "as 'mse', a Loss, a function fn(y_true, y_pred), a config dict or None.")
-
-
-def _as_loss(obj, name=None):
-    if inspect.isclass(obj):
-        return obj()
-    if isinstance(obj, Loss):
-        return obj
-    return LossFunctionWrapper(obj, name=name or to_snake_case(obj.__name__))
+        found = deserialize(identifier)
+    elif isinstance(identifier, str):
+        found = _REGISTRY.get(identifier)
+    else:
+        found = identifier
+    if not callable(found):
+        raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Expected a "
+                         "name such as 'mse', a Loss, a loss class, a function "
+                         "fn(y_true, y_pred), a config dict or None.")
+    return found() if inspect.isclass(found) else found
 
 
 def serialize(loss):

@@ -310,8 +310,29 @@ def test_functions_serialize_as_keras(name):
 def test_unknown_names_fail_on_both_sides():
     with pytest.raises(ValueError):
         tf.keras.losses.get("not_a_loss")
-    with pytest.raises(ValueError, match="Unknown loss: 'not_a_loss'"):
+    with pytest.raises(ValueError, match="Could not interpret loss identifier: unknown loss "
+                                         "'not_a_loss'"):
         mk.losses.get("not_a_loss")
     assert_close(mk.losses.get("mse")([1.0, 2.0], np.array([1.5, 2.0], dtype="float32")).numpy(),
                  tf.keras.losses.MeanSquaredError()([1.0, 2.0], [1.5, 2.0]).numpy(),
                  "reduction", what="losses.get('mse')")
+
+
+KERAS_LOSS_NAMES = sorted(keras.src.losses.ALL_OBJECTS_DICT)
+NOT_IN_MINIKERAS = {"CTC", "ctc", "Circle", "circle"}  # a sequence loss, and one to come
+
+
+@pytest.mark.parametrize("name", [n for n in KERAS_LOSS_NAMES if n not in NOT_IN_MINIKERAS
+                                  and n != "LossFunctionWrapper"])  # it needs a function
+def test_get_returns_what_keras_returns(name):
+    """A function's name gives the per-sample function, a class's name an instance of it."""
+    ours, theirs = mk.losses.get(name), keras.losses.get(name)
+    if isinstance(theirs, keras.losses.Loss):
+        assert type(ours).__name__ == type(theirs).__name__
+        return
+    # The same per-sample function (its values: test_loss_function_matches_keras).
+    assert ours is getattr(mk.losses, theirs.__name__)
+
+
+def test_every_keras_loss_name_is_known():
+    assert set(KERAS_LOSS_NAMES) - set(mk.losses._REGISTRY.names()) <= NOT_IN_MINIKERAS

@@ -30,13 +30,7 @@ from ..serialization import deserialize_keras_object, serialize_keras_object
 from ..utils import tree
 from ..variables import UndoLog
 from . import data_adapters, data_checks
-from .compile_utils import (
-    CompileLoss,
-    CompileMetrics,
-    check_identifiers,
-    flatten_targets,
-    target_rules,
-)
+from .compile_utils import CompileLoss, CompileMetrics, align, check_identifiers, target_rules
 
 
 class Trainer:
@@ -457,12 +451,8 @@ class Trainer:
             data_checks.check_targets(rules, self._compile_loss.flat_targets(y), method, where)
 
     def _check_target_structure(self, y, method):
-        names = self.output_names if getattr(self, "output_names", None) else [
-            f"output_{i}" for i in range(len(self._graph.outputs))]
-        if isinstance(self._graph.outputs_struct, dict):
-            names = sorted(self._graph.outputs_struct)
         try:
-            flatten_targets(y, names)
+            align(y, self._graph.outputs_struct, getattr(self, "output_names", None))
         except ValueError as error:
             raise ValueError(f"{method}: {error}") from None
 

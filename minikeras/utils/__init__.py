@@ -1,11 +1,12 @@
 """Utilities a Keras user expects under ``keras.utils``, and a few for learners.
 
-Keras also keeps its custom-object functions here (``keras.utils.get_custom_objects()``,
-where Keras 2 tutorials register their losses and metrics); they live in
-``minikeras.saving`` and are found here on first use, since ``saving`` is built
-on the layers that import this package.
+Keras also offers its custom-object functions here (``keras.utils.get_custom_objects()``,
+where Keras 2 tutorials register their losses and metrics): they are
+``minikeras.serialization``'s.
 """
 
+from ..serialization import *  # noqa: F403  (get_custom_objects, custom_object_scope, ...)
+from ..serialization import __all__ as _SERIALIZATION_NAMES
 from .batching import batches
 from .file_utils import get_file
 from .model_visualization import model_to_dot, plot_model
@@ -14,28 +15,8 @@ from .plotting import plot_history, plot_predictions
 from .progbar import Progbar
 from .random import set_random_seed
 
-_FROM_SAVING = (
-    "CustomObjectScope",
-    "custom_object_scope",
-    "deserialize_keras_object",
-    "get_custom_objects",
-    "get_registered_name",
-    "get_registered_object",
-    "register_keras_serializable",
-    "serialize_keras_object",
-)
-
-
-def __getattr__(name):
-    if name in _FROM_SAVING:
-        from .. import saving
-
-        return getattr(saving, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
-    *_FROM_SAVING,
+    *_SERIALIZATION_NAMES,
     "Progbar",
     "batches",
     "get_file",
