@@ -1,5 +1,6 @@
 """The thread pool behind the CPU ops, and the ops cut into pieces against the same ops whole."""
 
+import threading
 import time
 
 import numpy as np
@@ -73,6 +74,22 @@ def test_an_error_in_a_piece_reaches_the_caller(two_threads):
 
     with pytest.raises(ValueError, match="piece 7"):
         parallel.for_each(fail_on_seven, range(20))
+
+
+def test_pieces_run_under_the_callers_floating_point_error_settings(two_threads):
+    """The workers take np.errstate from the thread that gave them the job."""
+    seen = {}
+
+    def record(i):
+        time.sleep(0.001)  # so that both threads take pieces
+        seen[threading.current_thread().name] = np.geterr()["over"]
+
+    with np.errstate(over="ignore"):
+        parallel.for_each(record, range(40))
+    assert len(seen) >= 2 and set(seen.values()) == {"ignore"}
+    with np.errstate(over="raise"):
+        parallel.for_each(record, range(40))
+    assert set(seen.values()) == {"raise"}
 
 
 def test_a_piece_may_use_the_pool_again(two_threads):

@@ -153,15 +153,17 @@ def matmul(a, b):
 class _Job:
     """Pieces shared by the threads: each takes the next piece until none is left.
 
-    ``function(piece)`` runs on each piece. The caller waits for the pieces
-    to be done, not for the threads: a worker that a busy core has not even
-    started yet has taken no piece and is not waited for.
+    ``function(piece)`` runs on each piece, under the NumPy floating-point
+    error settings (``np.errstate``) of the thread that made the job. The
+    caller waits for the pieces to be done, not for the threads: a worker that
+    a busy core has not even started yet has taken no piece and is not waited for.
     """
 
     def __init__(self, pieces, function):
         pieces = list(pieces)
         self.queue = iter(pieces)  # a list iterator: threads can share it safely
         self.function, self.left, self.error = function, len(pieces), None
+        self.float_errors = np.geterr()
         self.lock, self.done = threading.Lock(), threading.Lock()
         self.done.acquire()  # released when the last piece is done
 
@@ -185,13 +187,14 @@ class _Job:
     def work(self):
         was_busy, _Pool.local.busy = getattr(_Pool.local, "busy", False), True
         try:
-            for piece in self.queue:
-                try:
-                    self.function(piece)
-                except BaseException as error:
-                    self.error = error
-                finally:
-                    self._piece_done()
+            with np.errstate(**self.float_errors):
+                for piece in self.queue:
+                    try:
+                        self.function(piece)
+                    except BaseException as error:
+                        self.error = error
+                    finally:
+                        self._piece_done()
         finally:
             _Pool.local.busy = was_busy
 
