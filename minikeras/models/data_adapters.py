@@ -9,7 +9,8 @@ sliced (or gathered, when shuffled) on the host, floats are cast to
   of them, for several inputs or outputs); shuffled each epoch from the
   seeded ``backend.host_rng()``.
 - ``GeneratorData``: a Python generator or any iterable yielding
-  ``(x, y)`` or ``(x, y, sample_weight)`` batches (or just ``x`` to predict).
+  ``(x, y)`` or ``(x, y, sample_weight)`` batches (or just ``x`` to predict),
+  a ``tf.data`` pipeline included, however long (``.repeat()`` makes it endless).
 - ``EpochIterator``: the steps of one epoch, Keras's rules included: with
   ``steps_per_epoch`` an epoch may stop mid-data and the next one continues.
 """
@@ -247,7 +248,7 @@ class GeneratorData:
     def __init__(self, data, class_weight=None):
         self.data = data
         self.class_weight = class_weight
-        self.num_batches = len(data) if hasattr(data, "__len__") else None
+        self.num_batches = batch_count(data)
         self.check_batch = None
 
     def batches(self):
@@ -268,6 +269,19 @@ class GeneratorData:
             self.check_batch(x, y, sample_weight, where)
         return pack_x_y_sample_weight(*tree.map_structure(
             lambda a: None if a is None else to_device(a), (x, y, sample_weight)))
+
+
+def batch_count(data):
+    """How many batches iterating ``data`` gives: a number, None when it cannot be known
+    (a generator), or ``math.inf`` for a ``tf.data`` pipeline that repeats forever."""
+    cardinality = getattr(data, "cardinality", None)
+    if callable(cardinality) and type(data).__module__.startswith("tensorflow"):
+        count = int(cardinality())  # tf.data: -1 for infinite, -2 for unknown
+        return math.inf if count == -1 else None if count < 0 else count
+    try:
+        return len(data)
+    except TypeError:  # no length, or tf.data's "the dataset length is unknown"
+        return None
 
 
 def get_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,
@@ -328,7 +342,12 @@ class EpochIterator:
     @property
     def num_batches(self):
         """Steps in one epoch, or None when unknown (a generator of unknown length)."""
-        return self.steps_per_epoch or self.data.num_batches
+        count = self.steps_per_epoch or self.data.num_batches
+        return None if count == math.inf else count
+
+    def reset(self):
+        """The next epoch starts the data again (a generator continues where it is)."""
+        self._iterator = None
 
     def enumerate_epoch(self):
         """Yields ``(step, batch)`` for one epoch."""
@@ -358,6 +377,7 @@ class EpochIterator:
 def _ran_out_warning():
     warnings.warn(
         "Your input ran out of data; interrupting training. Make sure that your dataset or "
-        "generator can generate at least `steps_per_epoch * epochs` batches.",
+        "generator can generate at least `steps_per_epoch * epochs` batches. You may need "
+        "to use the `.repeat()` function when building your dataset.",
         stacklevel=4,
     )

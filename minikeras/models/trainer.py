@@ -16,6 +16,7 @@ callback, the end of an epoch): a step itself never waits for the device.
 
 import collections.abc
 import contextlib
+import math
 import warnings
 
 import numpy as np
@@ -298,7 +299,7 @@ class Trainer:
         step's logs and the number of steps. can_stop: end once ``stop_training`` is set."""
         logs, steps = {}, 0
         # Labels: checked by _check_data, as the batches come. BLAS: set once, not per op.
-        with labels_checked(), parallel.SingleThreadedBlas():
+        with labels_checked(), parallel.SingleThreadedBlas(), quiet_float_errors():
             for step, batch in iterator.enumerate_epoch():
                 on_batch_begin(step)
                 logs = step_function(batch)
@@ -313,6 +314,13 @@ class Trainer:
         """The data as batches, checked against the model before any step runs."""
         data = data_adapters.get_data(x, y, sample_weight, batch_size, shuffle, class_weight,
                                       steps=steps, method=method)
+        if data.num_batches == math.inf and steps is None:
+            argument = {"fit": "steps_per_epoch", "fit (validation_data)": "validation_steps"}
+            raise ValueError(
+                f"{method}: when providing an infinite dataset, you must specify the number of "
+                f"steps to run: pass `{argument.get(method, 'steps')}=N`, the number of batches "
+                "to take (if you did not mean the dataset to be infinite, build it without "
+                "`.repeat()`).")
         self._check_data(data, method)
         return data_adapters.EpochIterator(data, steps)
 
@@ -354,6 +362,7 @@ class Trainer:
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def _run_evaluation(self, iterator, callbacks):
+        iterator.reset()  # as Keras: each validation starts the data again
         callbacks.on_test_begin()
         self.reset_metrics()
         logs, steps = self._run_steps(iterator, self.test_step, callbacks.on_test_batch_begin,
@@ -372,7 +381,7 @@ class Trainer:
         callbacks = self._callback_list(callbacks, verbose, 1, iterator.num_batches)
         callbacks.on_predict_begin()
         outputs = []
-        with no_grad(), parallel.SingleThreadedBlas():
+        with no_grad(), parallel.SingleThreadedBlas(), quiet_float_errors():
             for step, batch in iterator.enumerate_epoch():
                 callbacks.on_predict_batch_begin(step)
                 batch_outputs = tree.map_structure(_to_host, self.predict_step(batch))
@@ -391,7 +400,7 @@ class Trainer:
         batch = self._single_batch(x, y, sample_weight, class_weight, "train_on_batch")
         self.reset_metrics()
         self._step_weights = None
-        with labels_checked():  # by _single_batch, on the host
+        with labels_checked(), quiet_float_errors():  # labels: by _single_batch, on the host
             logs = _pythonify(self.train_step(batch))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
@@ -401,14 +410,14 @@ class Trainer:
         _check_flag("return_dict", return_dict)
         batch = self._single_batch(x, y, sample_weight, None, "test_on_batch")
         self.reset_metrics()
-        with labels_checked():
+        with labels_checked(), quiet_float_errors():
             logs = _pythonify(self.test_step(batch))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x):
         """The model's outputs on one batch, as NumPy arrays."""
         batch = self._single_batch(x, None, None, None, "predict_on_batch")
-        with no_grad():
+        with no_grad(), quiet_float_errors():
             return tree.map_structure(_to_host, self.predict_step(batch))
 
     def _single_batch(self, x, y, sample_weight, class_weight, method):
@@ -562,6 +571,15 @@ class LazyLogs(collections.abc.Mapping):
 
     def __repr__(self):
         return repr(self._resolve())
+
+
+def quiet_float_errors():
+    """NumPy's overflow and invalid-value warnings off, in every thread of the steps' ops.
+
+    A diverging fit shows ``inf`` and ``nan`` in its logs, as Keras's does,
+    without NumPy's warnings from deep inside the ops (TerminateOnNaN stops it).
+    """
+    return np.errstate(all="ignore")
 
 
 def _pythonify(logs):
