@@ -122,3 +122,30 @@ def test_a_diverging_fit_logs_nan_as_keras(capsys):
     for key, values in histories[tf.keras].items():
         assert np.isnan(values).all() and np.isnan(histories[mk][key]).all(), key
     assert lines[mk] == lines[tf.keras] == ["- loss: nan - mae: nan"] * 2
+
+
+def tensorflow_squared_error(y_true, y_pred):
+    """A custom loss as two seed tutorials write it, with TensorFlow's functions."""
+    return tf.reduce_mean(tf.square(y_true - y_pred), axis=-1)
+
+
+def ops_squared_error(y_true, y_pred):
+    """The same loss with keras.ops: minikeras's tensors in, minikeras's tensors out."""
+    return mk.ops.mean(mk.ops.square(y_true - y_pred), axis=-1)
+
+
+def test_a_loss_written_with_tensorflow_functions_is_refused_and_keras_ops_train_as_keras():
+    expected = linear(tf.keras)
+    expected.compile(tf.keras.optimizers.SGD(0.05), loss=tensorflow_squared_error)
+    theirs = expected.fit(X, Y, epochs=2, batch_size=16, shuffle=False, verbose=0).history
+    refused = linear(mk)
+    refused.compile(mk.optimizers.SGD(0.05), loss=tensorflow_squared_error)
+    with pytest.warns(UserWarning, match="converted into an array of another library"), \
+            pytest.raises(ValueError, match=r"No gradients provided for any variable.*"
+                          r"keras\.ops\.square, keras\.ops\.mean"):
+        refused.fit(X, Y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    assert int(refused.optimizer.iterations.numpy()) == 0
+    model = linear(mk)
+    model.compile(mk.optimizers.SGD(0.05), loss=ops_squared_error)
+    ours = model.fit(X, Y, epochs=2, batch_size=16, shuffle=False, verbose=0).history
+    _assert_same_history(ours, theirs, "models.Model.fit (custom loss)")

@@ -182,3 +182,18 @@ def test_structures_that_fit_no_output_say_what_the_outputs_are(arguments, messa
     x, y = regression_data()
     with pytest.raises(ValueError, match=message):
         model.fit(x, [np.zeros((32, 2), dtype="float32"), y], verbose=0)
+
+
+def test_compiling_again_without_a_loss_or_metrics_keeps_those_compiled_before():
+    """As Keras 3: a new optimizer for fine-tuning keeps the loss and metrics."""
+    model = linear()
+    model.compile("sgd", loss="mae", metrics=["mse"])
+    model.compile(keras.optimizers.Adam(1e-3))
+    x, y = regression_data()
+    logs = model.evaluate(x, y, batch_size=32, verbose=0, return_dict=True)
+    p = model.predict(x, verbose=0)
+    assert sorted(logs) == ["loss", "mse"]
+    np.testing.assert_allclose(logs["loss"], _mae(y, p), rtol=1e-5)
+    assert isinstance(model.optimizer, keras.optimizers.Adam) and model.loss == "mae"
+    model.compile("sgd", loss="mse", metrics=[])
+    assert sorted(model.evaluate(x, y, verbose=0, return_dict=True)) == ["loss"]

@@ -133,3 +133,81 @@ def test_numpy_warnings_stay_as_they_were_after_fit():
     assert np.geterr()["over"] == "warn"
     with pytest.warns(RuntimeWarning, match="overflow"):
         np.float32(3e38) * np.float32(10)
+
+
+# -- a loss that cannot train ------------------------------------------------------------
+
+
+def numpy_squared_error(y_true, y_pred):
+    """A loss as some tutorials write it, with NumPy: its values are right, its gradient lost."""
+    return np.mean(np.square(y_true - y_pred), axis=-1)
+
+
+def constant_loss(y_true, y_pred):
+    return keras.ops.mean(keras.ops.square(y_true), axis=-1)
+
+
+def two_outputs():
+    inputs = keras.Input((3,))
+    return keras.Model(inputs, [keras.layers.Dense(1, name="good")(inputs),
+                                keras.layers.Dense(1, name="bad")(inputs)])
+
+
+@pytest.mark.parametrize("method", ["fit", "train_on_batch"])
+def test_a_loss_that_loses_its_gradient_in_numpy_is_an_error_before_any_update(method):
+    model = linear()
+    model.compile("sgd", loss=numpy_squared_error)
+    before = [w.numpy() for w in model.weights]
+    x, y = batch(0, size=8)
+    with pytest.warns(UserWarning, match="converted into an array of another library"), \
+            pytest.raises(ValueError, match=r"No gradients provided for any variable through "
+                          r"the loss 'numpy_squared_error': .*keras\.ops\.square, "
+                          r"keras\.ops\.mean"):
+        if method == "fit":
+            model.fit(x, y, verbose=0)
+        else:
+            model.train_on_batch(x, y)
+    assert all(np.array_equal(a, w.numpy()) for a, w in zip(before, model.weights, strict=True))
+    assert int(model.optimizer.iterations.numpy()) == 0
+
+
+def test_such_a_loss_still_evaluates_since_nothing_needs_its_gradient():
+    model = linear()
+    model.compile("sgd", loss=numpy_squared_error)
+    x, y = batch(0, size=8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(model.evaluate(x, y, verbose=0), np.mean(y ** 2), rtol=1e-6)
+
+
+def test_one_output_whose_loss_loses_its_gradient_is_named():
+    model = two_outputs()
+    model.compile("sgd", loss=["mse", numpy_squared_error])
+    x, y = batch(0, size=8)
+    with pytest.warns(UserWarning), pytest.raises(
+            ValueError, match="through the loss 'numpy_squared_error' of output 'bad'"):
+        model.fit(x, [y, y], verbose=0)
+
+
+def test_a_loss_that_reaches_no_weight_is_tf_keras_error_with_the_likely_cause():
+    model = linear()
+    model.compile("sgd", loss=constant_loss)
+    x, y = batch(0, size=8)
+    with pytest.raises(ValueError, match=r"No gradients provided for any variable: the loss "
+                                         r"does not depend on any trainable weight.*tf\.square"):
+        model.fit(x, y, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == 0
+
+
+def test_converting_a_tensor_that_records_gradients_warns_and_only_then():
+    model = linear()
+    x, _ = batch(0)
+    with pytest.warns(UserWarning, match=r"keras\.ops\.square.*tensor\.numpy\(\)"):
+        np.asarray(model(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.asarray(model.predict(x, verbose=0))
+        with keras.no_grad():
+            np.asarray(model(x))
+        np.asarray(keras.ops.convert_to_tensor(x))  # records nothing
+        model(x).numpy()  # asked for on purpose

@@ -6,6 +6,7 @@ none of them.
 """
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -280,7 +281,9 @@ NON_DIFFERENTIABLE = {
 @pytest.mark.parametrize("name", sorted(NON_DIFFERENTIABLE))
 def test_non_differentiable_op(name):
     x = Tensor(np.random.randn(4, 3).astype("float32"), requires_grad=True)
-    result, expected = NON_DIFFERENTIABLE[name](x)
+    with warnings.catch_warnings():  # the table's NumPy answer reads x, which records gradients
+        warnings.filterwarnings("ignore", "A Tensor that records gradients")
+        result, expected = NON_DIFFERENTIABLE[name](x)
     if isinstance(result, Tensor):
         assert not result.requires_grad
         result = result.numpy()

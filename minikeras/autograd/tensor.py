@@ -9,6 +9,9 @@ gradient of its output (the chain rule). Gradients meeting at a tensor used
 more than once are added.
 """
 
+import threading
+import warnings
+
 import numpy as np
 
 from .. import backend
@@ -72,6 +75,23 @@ class Tensor:
         return self.numpy().item()
 
     def __array__(self, dtype=None, copy=None):
+        """The data as a NumPy array, for NumPy, TensorFlow and other array libraries.
+
+        Such an array carries no gradient: if this tensor records one (a model's
+        output, a loss in the making), whatever is computed from the array can
+        train nothing, and a warning says so.
+        """
+        from .function import is_grad_enabled  # function.py is built on this module
+
+        if self.requires_grad and is_grad_enabled():
+            _CUT_OFF.count += 1
+            warnings.warn(
+                "A Tensor that records gradients was converted into an array of another "
+                "library (NumPy, TensorFlow...): nothing computed from that array has a "
+                "gradient, so it cannot train any weight. In a loss or metric, use the "
+                "keras.ops functions (keras.ops.square, keras.ops.mean, ...) on tensors; to "
+                "read values, call tensor.numpy() or compute them under "
+                "minikeras.no_grad().", UserWarning, stacklevel=2)
         array = self.numpy()
         return array if dtype is None else array.astype(dtype, copy=False)
 
@@ -274,6 +294,20 @@ def _propagate(function, grad_output, grads):
             key = id(x.creator)
             # Not `+=`: the same gradient array may have been handed to two inputs.
             grads[key] = grad if key not in grads else grads[key] + grad
+
+
+class _CutOff(threading.local):
+    count = 0  # Tensors recording gradients this thread converted with __array__
+
+
+_CUT_OFF = _CutOff()
+
+
+def cut_off_count():
+    """How many Tensors recording gradients this thread has converted into foreign arrays
+    (``__array__``): a loss compares the count before and after it runs to know whether
+    it lost its gradient that way."""
+    return _CUT_OFF.count
 
 
 def _accumulate(leaf, grad):

@@ -36,6 +36,8 @@ import numbers
 
 from .. import losses as losses_module
 from .. import metrics as metrics_module
+from ..autograd import is_grad_enabled
+from ..autograd.tensor import cut_off_count
 from ..serialization import get_registered_object
 from ..utils import tree
 from ..utils.naming import to_snake_case
@@ -414,7 +416,11 @@ class CompileLoss:
             prediction = value_at(y_pred, entry.path)
             weights = value_at(sample_weight, entry.path) if tree.is_nested(
                 sample_weight) else sample_weight
+            converted = cut_off_count()
             value = entry.loss(target, prediction, sample_weight=weights)
+            if cut_off_count() > converted and getattr(prediction, "requires_grad", False) and (
+                    is_grad_enabled() and not value.requires_grad):
+                raise ValueError(cut_off_loss_message(entry))
             if self.metrics:
                 # tf.keras averages each loss over batches, unweighted by their sizes (a
                 # batch's size is unknown inside its compiled step); so does minikeras.
@@ -423,6 +429,20 @@ class CompileLoss:
                 value = value * entry.weight
             total = value if total is None else total + value
         return total
+
+
+# What a loss that cannot train is likely to be, and the fix.
+UNTRAINABLE_LOSS_HINT = (
+    "A custom loss written with TensorFlow or NumPy functions (tf.square, tf.reduce_mean, "
+    "np.mean, ...) turns minikeras tensors into arrays that carry no gradient: write it with "
+    "keras.ops instead (keras.ops.square, keras.ops.mean, ... take and return tensors).")
+
+
+def cut_off_loss_message(entry):
+    output = f" of output '{entry.label}'" if entry.path or entry.output_name else ""
+    return (f"No gradients provided for any variable through the loss '{entry.loss.name}'"
+            f"{output}: it converted the model's predictions into an array of another library, "
+            "so it cannot train the model, and no step was taken. " + UNTRAINABLE_LOSS_HINT)
 
 
 def _user_losses(spec):

@@ -31,7 +31,14 @@ from ..serialization import deserialize_keras_object, serialize_keras_object
 from ..utils import tree
 from ..variables import UndoLog
 from . import data_adapters, data_checks
-from .compile_utils import CompileLoss, CompileMetrics, align, check_identifiers, target_rules
+from .compile_utils import (
+    UNTRAINABLE_LOSS_HINT,
+    CompileLoss,
+    CompileMetrics,
+    align,
+    check_identifiers,
+    target_rules,
+)
 
 
 class Trainer:
@@ -67,16 +74,20 @@ class Trainer:
             use the sample weights (and class weights).
         run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted
             for Keras compatibility; minikeras always runs eagerly, one step at a time.
+
+        As in Keras, compiling again without a loss keeps the loss compiled before,
+        and without metrics (None, not []) the metrics compiled before.
         """
         check_identifiers(loss, metrics, weighted_metrics)
         self.optimizer = optimizers.get(optimizer)
         output_names = getattr(self, "output_names", None)
-        self._compile_loss = (CompileLoss(loss, loss_weights, output_names)
-                              if loss is not None else None)
-        self._compile_metrics = (CompileMetrics(metrics, weighted_metrics, output_names)
-                                 if metrics or weighted_metrics else None)
+        if loss is not None:
+            self._compile_loss = CompileLoss(loss, loss_weights, output_names)
+            self.loss = loss
+        if metrics is not None or weighted_metrics is not None:
+            self._compile_metrics = (CompileMetrics(metrics, weighted_metrics, output_names)
+                                     if metrics or weighted_metrics else None)
         self._loss_tracker = metrics_module.Mean(name="loss")
-        self.loss = loss
         self.compiled = True
         self.stop_training = False
         self._step_weights = None
@@ -153,16 +164,15 @@ class Trainer:
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         weights = self._trainable_for_step()
-        if weights and loss.requires_grad:
-            loss.backward()
-            grads = [w.grad for w in weights]
+        if weights:
+            grads = self._gradients(loss, weights)
             if log is None:
                 self.optimizer.apply(grads, weights)
             else:
                 self.skipped_non_finite_update = self._apply_if_finite(log, loss, grads, weights)
             for w in weights:
                 w.grad = None
-        elif not weights:
+        else:
             warnings.warn("The model does not have any trainable weights.", stacklevel=2)
         with no_grad():
             return self.compute_metrics(x, y, y_pred, sample_weight)
@@ -199,6 +209,20 @@ class Trainer:
         """The model's outputs on one batch, with ``training=False``."""
         x, _, _ = data_adapters.unpack_x_y_sample_weight(data)
         return self(x, training=False)
+
+    @staticmethod
+    def _gradients(loss, weights):
+        """d(loss)/d(weight) for each weight (None for those the loss does not reach); a
+        ValueError, before any update, when it reaches none of them."""
+        if loss.requires_grad:
+            loss.backward()
+        grads = [w.grad for w in weights]
+        if all(g is None for g in grads):
+            raise ValueError(
+                "No gradients provided for any variable: the loss does not depend on any "
+                "trainable weight of the model, so no step can change them, and none was "
+                "taken. " + UNTRAINABLE_LOSS_HINT)
+        return grads
 
     def _trainable_for_step(self):
         if self._step_weights is None:
