@@ -445,8 +445,9 @@ class ModelCheckpoint(MonitorCallback):
     """Saves the model (or its weights) after each epoch, or every ``save_freq`` batches.
 
     filepath: where to save; may hold ``{epoch}`` and log names with formats,
-        e.g. "model-{epoch:02d}-{val_loss:.2f}.keras". Must end in ``.keras``,
-        or in ``.weights.h5`` with ``save_weights_only=True``.
+        e.g. "model-{epoch:02d}-{val_loss:.2f}.keras". Must end in ``.keras`` (or
+        ``.h5``, Keras's legacy format), or in ``.weights.h5`` with
+        ``save_weights_only=True``.
     save_best_only: save only when the monitored value improves.
     monitor, mode, initial_value_threshold: see MonitorCallback.
     save_freq: "epoch" or a number of batches.
@@ -472,9 +473,9 @@ class ModelCheckpoint(MonitorCallback):
             raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the "
                              "filepath provided must end in `.weights.h5` (Keras weights "
                              f"format). Received: filepath={self.filepath}")
-        if not save_weights_only and not self.filepath.endswith(".keras"):
+        if not save_weights_only and not self.filepath.endswith((".keras", ".h5")):
             raise ValueError("The filepath provided must end in `.keras` (Keras model "
-                             f"format). Received: filepath={self.filepath}")
+                             f"format) or `.h5` (legacy). Received: filepath={self.filepath}")
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch

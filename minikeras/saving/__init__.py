@@ -1,7 +1,8 @@
 """Saving and loading models in Keras's own ``.keras`` format, as ``keras.saving``.
 
 ``save_model``/``load_model`` write and read whole models (architecture,
-weights, optimizer state); ``save_weights``/``load_weights`` the weights alone
+weights, optimizer state), also as Keras's legacy ``.h5`` files
+(``legacy_h5.py``); ``save_weights``/``load_weights`` the weights alone
 (``.weights.h5``). Files move both ways between minikeras and Keras. Your own
 classes and functions are found through ``custom_objects`` or
 ``@register_keras_serializable()``; loading never runs code from a file

@@ -51,6 +51,7 @@ from ..utils.file_utils import atomic_write
 from ..utils.lazy import LazyModule
 from ..utils.naming import to_snake_case
 from ..variables import deferred_initial_values
+from . import legacy_h5  # it reuses this module's checks, by attribute, at call time
 from .untrusted import (
     MAX_CONFIG_BYTES,
     declared_bytes,
@@ -72,16 +73,26 @@ BUDGET_SLACK_BYTES = 16 * 2**20  # plus this, for metrics and dry runs
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
-    """Saves ``model`` (architecture, weights, optimizer state) as a ``.keras`` file."""
-    kwargs.pop("include_optimizer", None)
+    """Saves ``model`` (architecture, weights, optimizer state) as a ``.keras`` file, or, for
+    a filepath ending in ``.h5``/``.hdf5``, as Keras's legacy HDF5 file (``legacy_h5``).
+
+    include_optimizer: also save the optimizer's state (legacy files only; a ``.keras``
+        file always holds it, as Keras's do).
+    """
+    filepath = os.fspath(filepath)
+    include_optimizer = kwargs.pop("include_optimizer", True)
+    _check_save_format(kwargs.pop("save_format", None), filepath)
     if kwargs:
         raise ValueError(f"The following argument(s) are not supported: {sorted(kwargs)}")
-    filepath = os.fspath(filepath)
+    if filepath.endswith(legacy_h5.EXTENSIONS):
+        legacy_h5.save_model_to_hdf5(model, filepath, overwrite, include_optimizer)
+        return
     if zipped is False:
         raise ValueError("minikeras saves models as zipped `.keras` files only (zipped=True).")
     if not filepath.endswith(".keras"):
-        raise ValueError("Invalid filepath extension for saving: the filepath must end in "
-                         f"`.keras`. Received: filepath={filepath}")
+        raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` "
+                         "extension for the native Keras format (recommended) or a `.h5` "
+                         f"extension. Received: filepath={filepath}")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists and overwrite=False.")
     if not model.built:
@@ -105,6 +116,19 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     atomic_write(filepath, write)
 
 
+def _check_save_format(save_format, filepath):
+    """Keras 3 dropped ``save_format``: with a filepath that says the format, a warning."""
+    if not save_format:
+        return
+    if not filepath.endswith((".keras", *legacy_h5.EXTENSIONS)):
+        raise ValueError("The `save_format` argument is deprecated in Keras 3. Please remove "
+                         "this argument and pass a file path with either `.keras` or `.h5` "
+                         f"extension. Received: save_format={save_format}")
+    warnings.warn("The `save_format` argument is deprecated in Keras 3. We recommend removing "
+                  "this argument as it can be inferred from the file path. Received: "
+                  f"save_format={save_format}", DeprecationWarning, stacklevel=4)
+
+
 def _minikeras_version():
     import minikeras
 
@@ -118,11 +142,15 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     compile: also compile it as it was saved (optimizer state included).
     safe_mode: refuse to run the Python lambdas a file may hold (a ``Lambda`` layer's
         function); pass False only for a file you trust.
+    A filepath ending in ``.h5``/``.hdf5`` is read as Keras's legacy HDF5 file.
     """
     filepath = os.fspath(filepath)
+    if filepath.endswith(legacy_h5.EXTENSIONS):
+        return legacy_h5.load_model_from_hdf5(filepath, custom_objects, compile, safe_mode)
     if not filepath.endswith(".keras"):
-        raise ValueError(f"Invalid filename: expected a `.keras` extension. "
-                         f"Received: filepath={filepath}")
+        raise ValueError(f"File format not supported: filepath={filepath}. Keras 3 only "
+                         "supports V3 `.keras` files and legacy H5 format files (`.h5` "
+                         "extension).")
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No file found at {filepath}.")
     with open(filepath, "rb") as file, file_errors_as_value_errors(filepath):
@@ -190,14 +218,23 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None):
 
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
-    """Loads weights from a ``.weights.h5`` or ``.keras`` file into ``model`` (already built)."""
+    """Loads weights from a ``.weights.h5`` or ``.keras`` file into ``model`` (already built),
+    or from a legacy ``.h5`` file (``by_name=True``: into the layers of the saved names)."""
     filepath = os.fspath(filepath)
     if not model.built:
         raise ValueError("You are loading weights into a model that has not yet been built. "
                          "Build it first by calling it on some data.")
+    legacy = filepath.endswith(legacy_h5.EXTENSIONS) and not filepath.endswith(".weights.h5")
+    by_name = kwargs.pop("by_name", False) if legacy else False
+    if kwargs:
+        raise ValueError(f"Invalid keyword arguments: {kwargs} (`by_name` is for legacy `.h5` "
+                         "files only).")
+    if legacy:
+        legacy_h5.load_weights_from_hdf5(model, filepath, skip_mismatch, by_name)
+        return
     if not filepath.endswith((".keras", ".weights.h5")):
-        raise ValueError("File format not supported: filepath must end in `.keras` or "
-                         f"`.weights.h5`. Received: filepath={filepath}")
+        raise ValueError("File format not supported: filepath must end in `.keras`, "
+                         f"`.weights.h5`, or `.h5` (legacy). Received: filepath={filepath}")
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No file found at {filepath}.")
     with open(filepath, "rb") as file, file_errors_as_value_errors(filepath):
