@@ -2,6 +2,7 @@
 the same weights and data, the same history (keys and values) after one epoch."""
 
 import collections
+import re
 
 import numpy as np
 import pytest
@@ -150,3 +151,56 @@ def test_a_wrong_number_of_loss_weights_says_how_many_losses_there_are(kind, arg
         model.compile(lib.optimizers.SGD(0.01), **arguments)
         with pytest.raises(ValueError, match=message):
             model.fit(X, TARGETS[kind], epochs=1, verbose=0)
+
+
+def _small(lib):
+    model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1)])
+    return model
+
+
+def _compiled(lib, **arguments):
+    model = _small(lib)
+    model.compile(lib.optimizers.SGD(0.01), **{"loss": "mse", **arguments})
+    return model
+
+
+MISTAKES = {
+    "fit before compile": (lambda lib: _small(lib).fit(X, Y_B, verbose=0),
+                           "You must call `compile()` before using the model"),
+    "unknown optimizer": (lambda lib: _small(lib).compile("adamm", "mse"),
+                          "Could not interpret optimizer identifier"),
+    "unknown loss": (lambda lib: _compiled(lib, loss="msee").fit(X, Y_B, verbose=0),
+                     "Could not interpret loss identifier"),
+    "not a metric": (lambda lib: _compiled(lib, metrics=[5]).fit(X, Y_B, verbose=0),
+                     "Could not interpret metric identifier"),
+    "metrics not a list": (lambda lib: _compiled(lib, metrics="mae"),
+                           "Expected `metrics` argument to be a list, tuple, or dict"),
+    "loss_weights of a string": (lambda lib: _compiled(lib, loss_weights="a"),
+                                 "Expected `loss_weights` argument to be a float"),
+    "more loss weights than losses": (
+        lambda lib: _compiled(lib, loss_weights=[1.0, 2.0]).fit(X, Y_B, verbose=0),
+        "`loss_weights` must match the number of losses"),
+    "class and sample weights": (
+        lambda lib: _compiled(lib).fit(X, Y_B, class_weight={0: 1.0},
+                                       sample_weight=np.ones(8), verbose=0),
+        "`sample_weight` at the same time"),
+    "samples of different counts": (lambda lib: _compiled(lib).fit(X, Y_B[:5], verbose=0),
+                                    "Data cardinality is ambiguous"),
+    "validation_split of a generator": (
+        lambda lib: _compiled(lib).fit(iter([(X, Y_B)]), validation_split=0.5, verbose=0),
+        "`validation_split` is only supported for"),
+    "input of another size": (lambda lib: _compiled(lib).predict(np.ones((2, 5)), verbose=0),
+                              "is incompatible"),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_a_mistake_raises_keras_s_exception_with_keras_s_words(mistake):
+    """Where both raise the same exception type, minikeras's clearer message still holds the
+    phrase a user would search for."""
+    make, phrase = MISTAKES[mistake]
+    phrase = re.compile(re.escape(phrase), re.IGNORECASE)  # as a search engine reads it
+    with pytest.raises(ValueError, match=phrase):
+        make(tf.keras)
+    with pytest.raises(ValueError, match=phrase):
+        make(mk)

@@ -455,7 +455,8 @@ class Trainer:
 
     def _assert_compiled(self, method):
         if not self.compiled:
-            raise ValueError(f"You must call `compile()` before calling `{method}()`.")
+            raise ValueError(f"You must call `compile()` before using the model: `{method}()` "
+                             "needs its optimizer, loss and metrics.")
 
     def _check_data(self, data, method):
         """Checks the data against the model before a step can change anything (see
