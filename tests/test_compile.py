@@ -197,3 +197,24 @@ def test_compiling_again_without_a_loss_or_metrics_keeps_those_compiled_before()
     assert isinstance(model.optimizer, keras.optimizers.Adam) and model.loss == "mae"
     model.compile("sgd", loss="mse", metrics=[])
     assert sorted(model.evaluate(x, y, verbose=0, return_dict=True)) == ["loss"]
+
+
+def test_one_sample_weight_array_weighs_every_output_of_a_nest():
+    x, _ = regression_data()
+    rng = np.random.default_rng(1)
+    y = {"a": rng.standard_normal((32, 2)).astype("float32"),
+         "more": {"b": rng.standard_normal((32, 1)).astype("float32")}}
+    weights = np.linspace(0.0, 2.0, 32).astype("float32")
+    model = TwoHeads()
+    model.compile("sgd", loss="mae")
+    logs = model.evaluate(x, y, sample_weight=weights, batch_size=32, verbose=0,
+                          return_dict=True)
+    p = model.predict(x, verbose=0)
+
+    def weighted_mae(t, q):
+        return float(np.mean(np.mean(np.abs(t - q), axis=-1) * weights))
+
+    np.testing.assert_allclose(logs["more/b_loss"], weighted_mae(y["more"]["b"], p["more"]["b"]),
+                               rtol=1e-5)
+    np.testing.assert_allclose(logs["loss"], weighted_mae(y["a"], p["a"]) + weighted_mae(
+        y["more"]["b"], p["more"]["b"]), rtol=1e-5)

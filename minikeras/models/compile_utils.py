@@ -70,6 +70,16 @@ def value_at(structure, path):
     return structure
 
 
+def weights_at(sample_weight, path):
+    """The sample weights of the output at ``path``: one array, met at any level of the
+    nest, weighs every output below it."""
+    for key in path:
+        if not tree.is_nested(sample_weight):
+            break
+        sample_weight = value_at(sample_weight, (key,))
+    return sample_weight
+
+
 def _shape_text(structure):
     return repr(tree.map_structure(lambda _: "*", structure))
 
@@ -414,8 +424,7 @@ class CompileLoss:
             if target is None:
                 raise ValueError(f"Output '{entry.label}' has a loss but no target in `y`.")
             prediction = value_at(y_pred, entry.path)
-            weights = value_at(sample_weight, entry.path) if tree.is_nested(
-                sample_weight) else sample_weight
+            weights = weights_at(sample_weight, entry.path)
             converted = cut_off_count()
             value = entry.loss(target, prediction, sample_weight=weights)
             if cut_off_count() > converted and getattr(prediction, "requires_grad", False) and (
@@ -614,8 +623,7 @@ class CompileMetrics:
                 metric.update_state(target, prediction)
         for group in self._weighted:
             target, prediction = value_at(y_true, group.path), value_at(y_pred, group.path)
-            weights = value_at(sample_weight, group.path) if tree.is_nested(
-                sample_weight) else sample_weight
+            weights = weights_at(sample_weight, group.path)
             for metric in group.metrics:
                 metric.update_state(target, prediction, sample_weight=weights)
 
