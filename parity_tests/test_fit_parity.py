@@ -149,3 +149,11 @@ def test_a_loss_written_with_tensorflow_functions_is_refused_and_keras_ops_train
     model.compile(mk.optimizers.SGD(0.05), loss=ops_squared_error)
     ours = model.fit(X, Y, epochs=2, batch_size=16, shuffle=False, verbose=0).history
     _assert_same_history(ours, theirs, "models.Model.fit (custom loss)")
+
+
+def test_an_unbatched_pipeline_is_refused_with_the_fix():
+    unbatched = tf.data.Dataset.from_tensor_slices((X, Y))
+    with pytest.raises(ValueError):
+        linear(tf.keras).fit(unbatched, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"Is the tf.data pipeline batched\? .*`\.batch\("):
+        linear(mk).fit(unbatched, epochs=1, verbose=0)

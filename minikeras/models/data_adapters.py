@@ -261,7 +261,13 @@ class GeneratorData:
         x, y, sample_weight = unpack_x_y_sample_weight(batch)
         x, y, sample_weight = (to_host_arrays(x, "x"), to_host_arrays(y, "y"),
                                to_host_arrays(sample_weight, "sample_weight"))
-        check_sample_counts(x, y, sample_weight, f"batch{where}")
+        try:
+            check_sample_counts(x, y, sample_weight, f"batch{where}")
+        except ValueError as error:
+            if not is_tf_dataset(self.data):
+                raise
+            raise ValueError(f"{error} Is the tf.data pipeline batched? Its elements are the "
+                             "batches: call `.batch(batch_size)` on it.") from None
         if self.class_weight is not None:
             sample_weight = _class_weights(self.class_weight, y, sample_weight)
         sample_weight = _spread_sample_weight(sample_weight, y)
@@ -274,14 +280,19 @@ class GeneratorData:
 def batch_count(data):
     """How many batches iterating ``data`` gives: a number, None when it cannot be known
     (a generator), or ``math.inf`` for a ``tf.data`` pipeline that repeats forever."""
-    cardinality = getattr(data, "cardinality", None)
-    if callable(cardinality) and type(data).__module__.startswith("tensorflow"):
-        count = int(cardinality())  # tf.data: -1 for infinite, -2 for unknown
+    if is_tf_dataset(data):
+        count = int(data.cardinality())  # -1 for infinite, -2 for unknown
         return math.inf if count == -1 else None if count < 0 else count
     try:
         return len(data)
     except TypeError:  # no length, or tf.data's "the dataset length is unknown"
         return None
+
+
+def is_tf_dataset(data):
+    """Whether ``data`` is a ``tf.data`` pipeline (without importing TensorFlow)."""
+    return type(data).__module__.startswith("tensorflow") and callable(
+        getattr(data, "cardinality", None))
 
 
 def get_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,
