@@ -54,7 +54,8 @@ def test_get_takes_classes_functions_and_none_and_refuses_the_rest():
     assert constraints.get(None) is None and constraints.serialize(None) is None
     clip = lambda w: keras.ops.clip(w, -1.0, 1.0)  # noqa: E731
     assert constraints.get(clip) is clip
-    with pytest.raises(ValueError, match="Unknown constraint: 'maxnorm'.*'max_norm'"):
+    with pytest.raises(ValueError, match="Could not interpret constraint identifier: unknown "
+                                         "constraint 'maxnorm'.*'max_norm'"):
         constraints.get("maxnorm")
     with pytest.raises(ValueError, match="Could not interpret constraint identifier"):
         constraints.get(3)
