@@ -218,3 +218,14 @@ def test_one_sample_weight_array_weighs_every_output_of_a_nest():
                                rtol=1e-5)
     np.testing.assert_allclose(logs["loss"], weighted_mae(y["a"], p["a"]) + weighted_mae(
         y["more"]["b"], p["more"]["b"]), rtol=1e-5)
+
+
+def test_targets_keyed_by_names_that_are_not_outputs_are_refused_naming_the_outputs():
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, {"out_a": keras.layers.Dense(2)(inputs),
+                                 "out_b": keras.layers.Dense(1)(inputs)})
+    model.compile("sgd", "mse")
+    x, y = regression_data()
+    with pytest.raises(ValueError, match=r"fit: `y` has keys \['wrong'\] that are not model "
+                                         r"outputs; the outputs are \['out_a', 'out_b'\]"):
+        model.fit(x, {"wrong": np.zeros((32, 2)), "out_b": y}, verbose=0)

@@ -99,21 +99,23 @@ def align(value, y_pred, output_names, argument="y"):
     list holding one); any nest with one array per output, in output order.
     A single array for several outputs stays as it is (it applies to each).
     """
+    names = list(y_pred) if isinstance(y_pred, dict) else output_names
+    if isinstance(value, dict) and names and (isinstance(y_pred, (list, tuple, dict))):
+        unknown = [key for key in value if key not in names]
+        if unknown:
+            raise ValueError(f"`{argument}` has keys {unknown} that are not model outputs; "
+                             f"the outputs are {list(names)}.")
     if value is None or _same_top_level(value, y_pred):
         return value
     if isinstance(value, dict) and isinstance(y_pred, (list, tuple)) and output_names:
-        unknown = [key for key in value if key not in output_names]
-        if unknown:
-            raise ValueError(f"`{argument}` has keys {unknown} that are not model outputs; "
-                             f"the outputs are {list(output_names)}.")
         value = [value.get(name) for name in output_names]
     flat_value, flat_pred = tree.flatten(value), tree.flatten(y_pred)
     if not tree.is_nested(value) and argument == "sample_weight":
         return value
     if len(flat_value) == len(flat_pred):
         return tree.pack_sequence_as(y_pred, flat_value)
-    names = [name for name in output_names or [] if name is not None]
-    listed = f" {names}" if len(names) == len(flat_pred) else ""
+    known = [name for name in output_names or [] if name is not None]
+    listed = f" {known}" if len(known) == len(flat_pred) else ""
     if not tree.is_nested(value):
         raise ValueError(f"The model has {len(flat_pred)} outputs{listed}, but `{argument}` is "
                          "a single array: pass a list (in output order) or a dict by output "
