@@ -69,9 +69,9 @@ SPECIAL_METRICS = ("accuracy", "acc", "crossentropy", "ce")  # resolved by compi
 def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
     """Writes ``model`` (architecture, weights, compile arguments and optimizer state) as a
     legacy ``.h5`` file, atomically; warns, as Keras does, that the format is legacy."""
-    warnings.warn(LEGACY_WARNING, UserWarning, stacklevel=4)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists and overwrite=False.")
+    warnings.warn(LEGACY_WARNING, UserWarning, stacklevel=4)
     folder = os.path.dirname(filepath)
     if folder:
         os.makedirs(folder, exist_ok=True)
