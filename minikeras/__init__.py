@@ -24,6 +24,7 @@ from .ops.symbolic import KerasTensor, Operation
 from .runtime import host_memory
 from .variables import Variable
 
+from . import config, random  # isort: skip  (on backend, initializers and ops)
 from . import callbacks, models, saving  # isort: skip  (they build on the modules above)
 from . import keras_bridge  # isort: skip  (on models and saving; imports TensorFlow lazily)
 from .models import Model, Sequential  # isort: skip
@@ -31,6 +32,13 @@ from .models import Model, Sequential  # isort: skip
 host_memory.keep_freed_memory()  # for all the arrays to come
 
 __version__ = "0.1.0"
+
+
+def version():
+    """minikeras's version, as a string (``keras.version()`` gives Keras's)."""
+    return __version__
+
+
 __all__ = [
     "Input",
     "KerasTensor",
@@ -42,6 +50,7 @@ __all__ = [
     "activations",
     "backend",
     "callbacks",
+    "config",
     "constraints",
     "datasets",
     "initializers",
@@ -53,7 +62,9 @@ __all__ = [
     "no_grad",
     "ops",
     "optimizers",
+    "random",
     "regularizers",
     "saving",
     "utils",
+    "version",
 ]

@@ -29,6 +29,7 @@ class _Active:
     xp = np
     floatx = "float32"
     epsilon = 1e-7
+    image_data_format = "channels_last"
     seed = None
     stream = ()
     host_rng = np.random.default_rng()
@@ -172,6 +173,22 @@ def set_epsilon(value):
     _Active.epsilon = float(value)
 
 
+def image_data_format():
+    """Where images keep their channels when a layer or loader is not told:
+    ``"channels_last"`` (batch, height, width, channels), Keras's default, or
+    ``"channels_first"`` (batch, channels, height, width)."""
+    return _Active.image_data_format
+
+
+def set_image_data_format(data_format):
+    """Sets what ``image_data_format()`` returns: ``"channels_first"`` or ``"channels_last"``."""
+    value = str(data_format).lower()
+    if value not in ("channels_first", "channels_last"):
+        raise ValueError("The `data_format` argument must be one of {'channels_first', "
+                         f"'channels_last'}}. Received: data_format={data_format}")
+    _Active.image_data_format = value
+
+
 def set_seed(seed):
     """Seeds the host and device generators (``utils.set_random_seed`` calls this)."""
     _Active.seed = seed
@@ -217,6 +234,14 @@ def host_rng():
 def device_rng():
     """The seeded generator of the active device (dropout masks, random ops)."""
     return _Active.device_rng
+
+
+def derived_seed(seed, *key):
+    """One int from ``seed`` and a key of non-negative ints (``seed`` itself for no key):
+    the seed of a generator that must repeat for the same pair and differ for another."""
+    if not key:
+        return seed
+    return int(np.random.SeedSequence([seed, *key]).generate_state(1)[0])
 
 
 def make_device_rng(seed):

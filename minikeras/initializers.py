@@ -243,13 +243,17 @@ class VarianceScaling(RandomInitializer):
                 "output_axes": self.output_axes}
 
 
-def _truncated_normal(rng, shape, stddev, mean=0.0):
-    """Normal samples, each redrawn until it lies within two standard deviations of the mean."""
-    values = rng.standard_normal(shape)
-    outside = np.abs(values) > 2
+def _truncated_normal(rng, shape, stddev, mean=0.0, dtype="float64"):
+    """Normal samples, each redrawn until it lies within two standard deviations of the mean.
+
+    rng: a NumPy Generator, or the device's (``keras.random.truncated_normal``).
+    """
+    values = rng.standard_normal(shape, dtype=dtype)
+    xp = backend.get_array_module(values)
+    outside = xp.abs(values) > 2
     while outside.any():
-        values[outside] = rng.standard_normal(int(outside.sum()))
-        outside = np.abs(values) > 2
+        values[outside] = rng.standard_normal(int(outside.sum()), dtype=dtype)
+        outside = xp.abs(values) > 2
     return mean + stddev * values
 
 

@@ -14,8 +14,8 @@ import pytest
 
 from parity_tests import harness
 
-COMPONENT_MODULES = ["activations", "constraints", "initializers", "regularizers", "layers",
-                     "losses", "metrics", "optimizers", "optimizers.schedules"]
+COMPONENT_MODULES = ["activations", "constraints", "initializers", "random", "regularizers",
+                     "layers", "losses", "metrics", "optimizers", "optimizers.schedules"]
 
 # Public names that are not components to compare with tf.keras, and why.
 EXEMPT = {

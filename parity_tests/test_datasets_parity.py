@@ -14,7 +14,7 @@ import urllib.request
 
 import numpy as np
 import pytest
-import tensorflow as tf  # noqa: F401  (tf.keras's loaders live in keras.src)
+import tensorflow as tf  # tf.keras's loaders live in keras.src
 
 import minikeras as mk
 from minikeras.datasets import cifar100, fashion_mnist
@@ -77,6 +77,21 @@ def test_cifar100_matches_keras(monkeypatch, data, label_mode):
     dataset_files.write_cifar100(data, {"train": 6, "test": 3}, np.random.default_rng(0))
     assert_same(cifar100.load_data(label_mode),
                 keras_loader(monkeypatch, "cifar100").load_data(label_mode))
+
+
+@covers("datasets.cifar100.load_data")
+def test_cifar100_follows_the_image_data_format_as_keras(monkeypatch, data):
+    monkeypatch.setattr(cifar100, "SAMPLES", {"train": 2, "test": 2})
+    dataset_files.write_cifar100(data, {"train": 2, "test": 2}, np.random.default_rng(0))
+    mk.config.set_image_data_format("channels_first")
+    tf.keras.config.set_image_data_format("channels_first")
+    try:
+        ours, theirs = cifar100.load_data(), keras_loader(monkeypatch, "cifar100").load_data()
+    finally:
+        mk.config.set_image_data_format("channels_last")
+        tf.keras.config.set_image_data_format("channels_last")
+    assert ours[0][0].shape == (2, 3, 32, 32)
+    assert_same(ours, theirs)
 
 
 @pytest.fixture(scope="module")

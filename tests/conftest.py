@@ -5,6 +5,7 @@ import pytest
 
 from minikeras import backend
 from minikeras.testing import dataset_files, strict_cupy
+from minikeras.utils import io_utils
 
 
 def _real_cupy_with_gpu():
@@ -34,7 +35,8 @@ def no_network():
 
 @pytest.fixture(autouse=True)
 def numpy_backend():
-    """Every test starts on NumPy with float32, seeded, and leaves it that way."""
+    """Every test starts on NumPy with float32, channels_last images and logging to stdout,
+    seeded, and leaves it that way."""
     backend.set_backend("numpy")
     backend.set_floatx("float32")
     backend.set_seed(1234)
@@ -42,6 +44,9 @@ def numpy_backend():
     yield
     backend.set_backend("numpy")
     backend.set_floatx("float32")
+    backend.set_epsilon(1e-7)
+    backend.set_image_data_format("channels_last")
+    io_utils.enable_interactive_logging()
 
 
 @pytest.fixture(params=DEVICE_MODULES)

@@ -9,6 +9,7 @@ read by ``files.SafeUnpickler``: nothing but containers and NumPy arrays.
 
 import numpy as np
 
+from .. import backend
 from . import files
 
 PIXELS = 3 * 32 * 32
@@ -47,6 +48,9 @@ def _labels(values, label_key, num_samples, path, what):
     return labels.astype(np.int64)
 
 
-def channels_last(images):
-    """(n, 3, 32, 32) -> (n, 32, 32, 3), as Keras returns them (a view, as Keras's)."""
+def in_image_data_format(images):
+    """(n, 3, 32, 32) pictures as Keras returns them: (n, 32, 32, 3) (a view, as Keras's)
+    unless ``keras.config.image_data_format()`` is "channels_first"."""
+    if backend.image_data_format() == "channels_first":
+        return images
     return images.transpose(0, 2, 3, 1)

@@ -27,7 +27,8 @@ def load_data():
     """CIFAR-10 as Keras returns it: ``(x_train, y_train), (x_test, y_test)``.
 
     x_train: uint8 (50000, 32, 32, 3), pixels 0-255; y_train: uint8 (50000, 1), labels 0-9.
-    x_test: uint8 (10000, 32, 32, 3); y_test: uint8 (10000, 1).
+    x_test: uint8 (10000, 32, 32, 3); y_test: uint8 (10000, 1). The pictures are (n, 3, 32, 32)
+    when ``keras.config.image_data_format()`` is "channels_first".
     Raises ValueError if a batch file is not CIFAR-10's (its pickle may hold
     only containers and NumPy arrays), and OSError if the archive is found
     nowhere and cannot be downloaded.
@@ -38,7 +39,8 @@ def load_data():
     x_test, y_test = _load(os.path.join(folder, "test_batch"))
     x_train = np.concatenate([x for x, _ in train])
     y_train = np.concatenate([y for _, y in train])
-    return (cifar.channels_last(x_train), y_train), (cifar.channels_last(x_test), y_test)
+    return ((cifar.in_image_data_format(x_train), y_train),
+            (cifar.in_image_data_format(x_test), y_test))
 
 
 def _load(path):

@@ -25,7 +25,8 @@ def load_data(label_mode="fine"):
     label_mode: "fine" (100 classes) or "coarse" (their 20 superclasses).
     x_train: uint8 (50000, 32, 32, 3), pixels 0-255; y_train: int64 (50000, 1),
     labels 0-99 (0-19 when coarse). x_test: uint8 (10000, 32, 32, 3); y_test:
-    int64 (10000, 1).
+    int64 (10000, 1). The pictures are (n, 3, 32, 32) when
+    ``keras.config.image_data_format()`` is "channels_first".
     Raises ValueError for another label_mode or a file that is not CIFAR-100's,
     and OSError if the archive is found nowhere and cannot be downloaded.
     """
@@ -38,5 +39,5 @@ def load_data(label_mode="fine"):
         cifar.load_batch(os.path.join(folder, split), f"{label_mode}_labels", SAMPLES[split],
                          NUM_CLASSES[label_mode], "CIFAR-100 file")
         for split in ("train", "test"))
-    return ((cifar.channels_last(x_train), y_train.reshape(-1, 1)),
-            (cifar.channels_last(x_test), y_test.reshape(-1, 1)))
+    return ((cifar.in_image_data_format(x_train), y_train.reshape(-1, 1)),
+            (cifar.in_image_data_format(x_test), y_test.reshape(-1, 1)))

@@ -2,6 +2,8 @@
 
 import numbers
 
+from .. import backend
+
 
 def int_tuple(value, n, name, layer, allow_zero=False):
     """``value`` (an int or n ints) as a tuple of n ints, e.g. kernel_size=3 -> (3, 3)."""
@@ -28,12 +30,12 @@ def padding_argument(value, layer):
 
 
 def data_format_argument(value, layer, channels_first=True):
-    """``data_format``: None means "channels_last", Keras's default image format.
+    """``data_format``: None means ``backend.image_data_format()`` ("channels_last" unless set).
 
     channels_first: whether the layer accepts "channels_first"; minikeras's
     convolution and pooling ops compute channels_last only.
     """
-    data_format = "channels_last" if value is None else str(value).lower()
+    data_format = backend.image_data_format() if value is None else str(value).lower()
     allowed = ("channels_last", "channels_first") if channels_first else ("channels_last",)
     if data_format not in allowed:
         raise ValueError(f"{layer}: the `data_format` argument must be one of {allowed}. "

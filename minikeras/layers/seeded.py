@@ -1,7 +1,5 @@
 """The generator a layer with a ``seed`` argument draws from (Dropout, GaussianNoise, ...)."""
 
-import numpy as np
-
 from .. import backend
 
 
@@ -25,12 +23,6 @@ class LayerGenerator:
             return backend.device_rng()
         if self._generator is None or self._stream != backend.stream():
             self._stream = backend.stream()
-            self._generator = backend.make_device_rng(_derived_seed(self.seed, self._stream))
+            self._generator = backend.make_device_rng(
+                backend.derived_seed(self.seed, *self._stream))
         return self._generator
-
-
-def _derived_seed(seed, stream):
-    """One int from the layer's seed and the stream key: the seed itself before any stream."""
-    if not stream:
-        return seed
-    return int(np.random.SeedSequence([seed, *stream]).generate_state(1)[0])

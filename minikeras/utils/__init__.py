@@ -9,6 +9,11 @@ from ..serialization import *  # noqa: F403  (get_custom_objects, custom_object_
 from ..serialization import __all__ as _SERIALIZATION_NAMES
 from .batching import batches
 from .file_utils import get_file
+from .io_utils import (
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
 from .model_visualization import model_to_dot, plot_model
 from .numerical import normalize, to_categorical
 from .plotting import plot_history, plot_predictions
@@ -19,7 +24,10 @@ __all__ = [
     *_SERIALIZATION_NAMES,
     "Progbar",
     "batches",
+    "disable_interactive_logging",
+    "enable_interactive_logging",
     "get_file",
+    "is_interactive_logging_enabled",
     "model_to_dot",
     "normalize",
     "plot_history",

@@ -5,8 +5,12 @@ import os
 import sys
 import time
 
+from . import io_utils
+
 
 def _is_terminal():
+    if not io_utils.is_interactive_logging_enabled():
+        return False  # a log records lines, not a bar redrawn in place
     return (hasattr(sys.stdout, "isatty") and sys.stdout.isatty()) or (
         "ipykernel" in sys.modules or "PYCHARM_HOSTED" in os.environ)
 
@@ -128,8 +132,7 @@ class Progbar:
         return text
 
     def _write(self, message):
-        sys.stdout.write(message)
-        sys.stdout.flush()
+        io_utils.print_msg(message, line_break=False)
 
     def _estimate_step_duration(self, current, now):
         """Seconds per step, ignoring the (usually slow) first step once there are more."""
