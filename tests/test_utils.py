@@ -170,3 +170,45 @@ def test_batches_keep_the_structure():
 def test_batches_bad_arguments(arrays, batch_size, error, message):
     with pytest.raises(error, match=message):
         batches(arrays, batch_size)
+
+
+# -- split_dataset --------------------------------------------------------------------
+
+
+def test_split_dataset_keeps_the_structure_and_the_pairs():
+    x, y = np.arange(20).reshape(10, 2), np.arange(10)
+    (x_left, y_left), (x_right, y_right) = keras.utils.split_dataset(
+        (x, y), left_size=0.8, shuffle=True, seed=2)
+    assert x_left.shape == (8, 2) and x_right.shape == (2, 2)
+    np.testing.assert_array_equal(x_left[:, 0] // 2, y_left)
+    np.testing.assert_array_equal(x_right[:, 0] // 2, y_right)
+    assert sorted(np.concatenate([y_left, y_right]).tolist()) == list(range(10))
+    left, right = keras.utils.split_dataset([x, y], right_size=3)
+    assert isinstance(left, list) and [len(a) for a in right] == [3, 3]
+    np.testing.assert_array_equal(right[1], [7, 8, 9])
+
+
+def test_split_dataset_with_both_sizes_leaves_out_the_middle():
+    left, right = keras.utils.split_dataset(np.arange(10), left_size=3, right_size=2)
+    assert left.tolist() == [0, 1, 2] and right.tolist() == [8, 9]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({}, ValueError, "At least one of"),
+    ({"left_size": 1.5}, ValueError, "`left_size` should be"),
+    ({"right_size": 10}, ValueError, "`right_size` should be"),
+    ({"left_size": "half"}, TypeError, "Invalid `left_size` Type"),
+    ({"left_size": 0.6, "right_size": 0.6}, ValueError, "greater than 1"),
+    ({"left_size": 8, "right_size": 5}, ValueError, "should be smaller than the 10"),
+    ({"left_size": 0.01}, ValueError, "left side dataset split will be empty"),
+])
+def test_split_dataset_refuses_sizes_as_keras(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        keras.utils.split_dataset(np.arange(10), **kwargs)
+
+
+def test_split_dataset_refuses_what_is_not_arrays():
+    with pytest.raises(TypeError, match="NumPy array or a list/tuple"):
+        keras.utils.split_dataset({"x": np.arange(4)}, left_size=2)
+    with pytest.raises(ValueError, match="as many samples each"):
+        keras.utils.split_dataset((np.arange(4), np.arange(5)), left_size=2)

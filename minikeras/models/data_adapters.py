@@ -11,10 +11,13 @@ sliced (or gathered, when shuffled) on the host, floats are cast to
 - ``GeneratorData``: a Python generator or any iterable yielding
   ``(x, y)`` or ``(x, y, sample_weight)`` batches (or just ``x`` to predict),
   a ``tf.data`` pipeline included, however long (``.repeat()`` makes it endless).
+- ``PyDatasetData``: a ``keras.utils.PyDataset``'s batches, in a new order each
+  epoch when shuffled, made ahead by its worker threads.
 - ``EpochIterator``: the steps of one epoch, Keras's rules included: with
   ``steps_per_epoch`` an epoch may stop mid-data and the next one continues.
 """
 
+import itertools
 import math
 import warnings
 
@@ -23,6 +26,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Tensor
 from ..utils import tree
+from ..utils.py_dataset import PyDataset, make_batches
 
 
 def unpack_x_y_sample_weight(data):
@@ -167,7 +171,17 @@ def _spread_sample_weight(sample_weight, y):
     return [sample_weight for _ in y]
 
 
-class ArrayData:
+class BatchSource:
+    """What the adapters share: hooks run around each epoch (a PyDataset's), none by default."""
+
+    def on_epoch_begin(self):
+        """Called before the first batch of each epoch."""
+
+    def on_epoch_end(self):
+        """Called after the last batch of each epoch."""
+
+
+class ArrayData(BatchSource):
     """Batches of in-memory arrays.
 
     x, y, sample_weight: arrays, or lists/dicts of arrays (same number of samples).
@@ -235,7 +249,7 @@ def to_device(array):
     return backend.to_device(array)
 
 
-class GeneratorData:
+class GeneratorData(BatchSource):
     """Batches a Python generator or iterable yields.
 
     data: a generator/iterator (consumed across epochs) or an iterable (each
@@ -295,9 +309,68 @@ def is_tf_dataset(data):
         getattr(data, "cardinality", None))
 
 
+class PyDatasetData(GeneratorData):
+    """The batches of a ``keras.utils.PyDataset``: ``dataset[i]`` for each batch number i.
+
+    shuffle: the batches in a new order each epoch (from the seeded host
+        generator; as Keras, not for an endless dataset, which is expected to
+        be shuffled already).
+    The dataset's ``workers`` threads make up to ``max_queue_size`` batches ahead;
+    ``use_multiprocessing`` is not honoured (threads are used, with a warning).
+    """
+
+    def __init__(self, dataset, shuffle=False, class_weight=None):
+        super().__init__(dataset, class_weight)
+        self.num_batches = dataset.num_batches
+        if shuffle and self.num_batches is None:
+            warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` "
+                          "was provided as an infinite PyDataset. The PyDataset is expected "
+                          "to already be shuffled.", stacklevel=4)
+        self.shuffle = bool(shuffle) and self.num_batches is not None
+        if dataset.use_multiprocessing and dataset.workers > 0:
+            warnings.warn(
+                f"{type(dataset).__name__}: use_multiprocessing=True is not supported; "
+                f"minikeras makes its batches in {max(1, dataset.workers)} thread(s) instead "
+                "of processes (threads help when __getitem__ reads files or spends its time "
+                "in NumPy or Pillow).", stacklevel=4)
+
+    def batches(self):
+        """This epoch's batches, each checked and put on the device as it comes."""
+        if self.num_batches is None:
+            indices = itertools.count()
+        elif self.shuffle:
+            indices = [int(i) for i in backend.host_rng().permutation(self.num_batches)]
+        else:
+            indices = range(self.num_batches)
+        indices, wanted = itertools.tee(indices)
+        made = make_batches(self.data, wanted, self.data.workers, self.data.max_queue_size)
+        for index, batch in zip(indices, made):
+            yield self._prepare(_batch_tuple(batch, index), f" (batch {index} of the PyDataset)")
+
+    def on_epoch_begin(self):
+        self.data.on_epoch_begin()
+
+    def on_epoch_end(self):
+        self.data.on_epoch_end()
+
+
+def _batch_tuple(batch, index):
+    """A PyDataset's batch as ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``: a
+    list is read as a tuple and a dict as the inputs, as Keras reads them."""
+    if isinstance(batch, list):
+        batch = tuple(batch)
+    if isinstance(batch, tuple) and len(batch) not in (1, 2, 3):
+        raise ValueError(
+            "PyDataset.__getitem__() must return a tuple or a dict. If a tuple, it must be "
+            "ordered either (input,) or (inputs, targets) or (inputs, targets, "
+            f"sample_weights). Received, for batch {index}: a tuple of {len(batch)} items.")
+    return batch
+
+
 def get_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,
              steps=None, method="fit"):
-    """The right adapter for ``x``: ArrayData for arrays, GeneratorData for generators."""
+    """The right adapter for ``x``: ArrayData for arrays, PyDatasetData for a PyDataset,
+    GeneratorData for other generators and iterables."""
     check_steps(steps, "steps_per_epoch" if method == "fit" else "steps")
     if not (isinstance(shuffle, (bool, np.bool_)) or (
             isinstance(shuffle, str) and shuffle == "batch")):
@@ -315,6 +388,8 @@ def get_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, clas
             f"{method}: when `x` is a generator or an iterable of batches, `y` and "
             "`sample_weight` must not be given: the batches hold them (yield (x, y) tuples)."
         )
+    if isinstance(x, PyDataset):
+        return PyDatasetData(x, shuffle, class_weight)
     if not hasattr(x, "__iter__"):
         raise TypeError(f"{method}: unrecognized data type x={x!r} "
                         f"(of type {type(x).__name__}). Pass arrays or a generator of batches.")
@@ -365,6 +440,7 @@ class EpochIterator:
         limit = self.data.num_batches
         if self._iterator is None or self.steps_per_epoch is None:
             self._iterator, self._seen = self.data.batches(), 0
+        self.data.on_epoch_begin()
         step = 0
         while self.steps_per_epoch is None or step < self.steps_per_epoch:
             if limit is not None and self._seen >= limit:
@@ -377,12 +453,13 @@ class EpochIterator:
                 if self.steps_per_epoch is not None or (limit is not None and step < limit):
                     _ran_out_warning()
                 self._iterator = None
-                return
+                break
             self._seen += 1
             yield step, batch
             step += 1
         if limit is not None and self._seen >= limit:
             self._iterator = None
+        self.data.on_epoch_end()
 
 
 def _ran_out_warning():
