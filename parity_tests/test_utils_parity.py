@@ -82,7 +82,7 @@ def test_fit_on_a_pydataset_trains_as_keras(workers):
 def keras_split(dataset, **kwargs):
     """tf.keras's split_dataset, its two tf.data.Datasets read back as arrays."""
     parts = tf.keras.utils.split_dataset(dataset, **kwargs)
-    return [tuple(np.stack(column) for column in zip(*part.as_numpy_iterator()))
+    return [tuple(np.stack(column) for column in zip(*part.as_numpy_iterator(), strict=True))
             if isinstance(dataset, tuple) else np.stack(list(part.as_numpy_iterator()))
             for part in parts]
 

@@ -344,7 +344,7 @@ class PyDatasetData(GeneratorData):
             indices = range(self.num_batches)
         indices, wanted = itertools.tee(indices)
         made = make_batches(self.data, wanted, self.data.workers, self.data.max_queue_size)
-        for index, batch in zip(indices, made):
+        for index, batch in zip(indices, made, strict=True):
             yield self._prepare(_batch_tuple(batch, index), f" (batch {index} of the PyDataset)")
 
     def on_epoch_begin(self):
