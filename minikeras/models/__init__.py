@@ -3,6 +3,7 @@
 import json
 
 from ..saving import load_model, save_model
+from .cloning import clone_model
 from .functional import Functional
 from .model import Model
 from .sequential import Sequential
@@ -15,4 +16,5 @@ def model_from_json(json_string, custom_objects=None):
     return deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)
 
 
-__all__ = ["Functional", "Model", "Sequential", "load_model", "model_from_json", "save_model"]
+__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "model_from_json",
+           "save_model"]

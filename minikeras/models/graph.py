@@ -51,9 +51,11 @@ class Graph:
         _check_connected(self.inputs, self.nodes)
         _check_unique_names(self.operations)
 
-    def run(self, flat_inputs):
+    def run(self, flat_inputs, call=None):
         """Makes every call of the graph on ``flat_inputs`` (Tensors, in ``inputs`` order).
 
+        call: ``call(operation, *args, **kwargs)`` makes each call in place of
+            ``operation(*args, **kwargs)`` (``clone_model`` calls copies with it).
         Returns the outputs in the structure the model was built with.
         """
         values = {id(x): value for x, value in zip(self.inputs, flat_inputs, strict=True)}
@@ -61,7 +63,8 @@ class Graph:
             args, kwargs = tree.map_structure(
                 lambda v: values[id(v)] if isinstance(v, KerasTensor) else v,
                 (node.call_args, node.call_kwargs))
-            outputs = node.operation(*args, **kwargs)
+            outputs = (node.operation(*args, **kwargs) if call is None
+                       else call(node.operation, *args, **kwargs))
             for x, value in zip(node.outputs, tree.flatten(outputs), strict=True):
                 values[id(x)] = value
         return tree.map_structure(lambda x: values[id(x)], self.outputs_struct)
