@@ -9,14 +9,19 @@ current step.
 
 import collections
 import csv
+import json
 import math
 import os
+import shutil
+import time
 import warnings
 
 from . import backend
 from .utils import tree
+from .utils.file_utils import atomic_write
 from .utils.io_utils import print_msg
 from .utils.progbar import Progbar
+from .utils.summary_writer import SummaryWriter, tensorboard_modules
 
 
 class Callback:
@@ -749,6 +754,241 @@ def _record_stop_reason(model, reason):
         history.stop_reason = reason
 
 
+class BackupAndRestore(Callback):
+    """Backs up the training state so that a fit interrupted (a crash, a kill, a pre-empted
+    machine) resumes where it was when the same script runs again.
+
+    backup_dir: the folder of the backup: ``latest.weights.h5`` (the weights and the
+        optimizer's state) and ``training_metadata.json`` (the epoch to resume at).
+    save_freq: "epoch" (after each epoch) or a number of batches.
+    double_checkpoint: keep the previous backup too (``*.bkp``), used if the latest
+        cannot be read.
+    delete_checkpoint: delete the folder when fit ends normally.
+
+    At the start of fit, a backup found in the folder is loaded and fit starts at
+    its epoch. With ``keras.utils.set_random_seed`` called as before and backups
+    made at the end of epochs, the resumed run ends with the weights an
+    uninterrupted run would have, bit for bit. A backup made mid-epoch
+    (``save_freq`` in batches) resumes, as Keras's, at the start of that epoch.
+    """
+
+    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False,
+                 delete_checkpoint=True):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError("Empty `backup_dir` argument passed")
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(
+                save_freq, int) or save_freq <= 0):
+            raise ValueError("Invalid value for argument `save_freq`. Received: "
+                             f"save_freq={save_freq}. Expected either 'epoch' or an integer "
+                             "value.")
+        self.backup_dir = os.fspath(backup_dir)
+        self.save_freq = save_freq
+        self.double_checkpoint = double_checkpoint
+        self.delete_checkpoint = delete_checkpoint
+        self._weights_path = os.path.join(self.backup_dir, "latest.weights.h5")
+        self._metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
+        self._current_epoch = 0
+        self._batches_since_saving = 0
+
+    def on_train_begin(self, logs=None):
+        try:
+            self._load()
+        except (OSError, ValueError):
+            if not (self.double_checkpoint and os.path.exists(self._weights_path + ".bkp")):
+                raise
+            shutil.copyfile(self._weights_path + ".bkp", self._weights_path)
+            if os.path.exists(self._metadata_path + ".bkp"):
+                shutil.copyfile(self._metadata_path + ".bkp", self._metadata_path)
+            elif os.path.exists(self._metadata_path):
+                os.remove(self._metadata_path)
+            self._load()
+
+    def _load(self):
+        if not self.model.built:
+            raise ValueError("To use the BackupAndRestore callback, you model must be built "
+                             f"before you call `fit()`. Model {self.model.name} is unbuilt. "
+                             "You can build it beforehand by calling it on a batch of data.")
+        if os.path.exists(self._weights_path):
+            self.model.load_weights(self._weights_path)
+        if os.path.exists(self._metadata_path):
+            self.model._initial_epoch = _backed_up_epoch(self._metadata_path)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+        self._batches_since_saving = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        self._batches_since_saving += 1
+        if self._batches_since_saving >= self.save_freq:
+            self._batches_since_saving = 0
+            self._save(self._current_epoch, batch + 1)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            self._save(epoch + 1, 0)
+
+    def _save(self, epoch, batch):
+        """The weights and optimizer state, then the epoch to resume at (each file written
+        whole: a crash while saving leaves the previous backup)."""
+        os.makedirs(self.backup_dir, exist_ok=True)
+        if self.double_checkpoint and os.path.exists(self._weights_path):
+            for path in (self._weights_path, self._metadata_path):
+                if os.path.exists(path):
+                    shutil.copyfile(path, path + ".bkp")
+        self.model.save_weights(self._weights_path, overwrite=True)
+        text = json.dumps({"epoch": epoch, "batch": batch}).encode()
+        atomic_write(self._metadata_path, lambda stream: stream.write(text))
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint and os.path.exists(self.backup_dir):
+            shutil.rmtree(self.backup_dir)
+
+
+def _backed_up_epoch(path):
+    """The epoch recorded in a backup's training_metadata.json, checked (the file is read as
+    untrusted: a small JSON object with a non-negative integer epoch)."""
+    if os.path.getsize(path) > 4096:
+        raise ValueError(f"{path} is not a BackupAndRestore metadata file (too large).")
+    with open(path, "rb") as file:
+        try:
+            metadata = json.loads(file.read())
+        except ValueError:
+            raise ValueError(f"{path} is not a BackupAndRestore metadata file (not "
+                             "JSON).") from None
+    epoch = metadata.get("epoch") if isinstance(metadata, dict) else None
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise ValueError(f"{path} holds no valid epoch to resume at: {metadata!r:.100}")
+    return epoch
+
+
+class TensorBoard(Callback):
+    """Writes the logs as TensorBoard event files: ``tensorboard --logdir logs`` shows them.
+
+    log_dir: the folder; training goes to ``log_dir/train``, validation to
+        ``log_dir/validation``, as Keras lays them out.
+    Each epoch writes ``epoch_<metric>`` scalars (``epoch_loss``, ``epoch_accuracy``,
+    ``epoch_learning_rate``...) at step = epoch; validation at the end of each
+    evaluation also writes ``evaluation_<metric>_vs_iterations`` at step = the
+    optimizer's iterations.
+    update_freq: "epoch"; "batch" or N: also ``batch_<metric>`` (the epoch's running
+        values) every N training batches, at step = batches done since fit began.
+    histogram_freq: every that many epochs, a histogram of each weight.
+    write_graph: the model's config, which TensorBoard's Graphs tab draws
+        (Sequential and functional models; there is no TensorFlow graph to write).
+    write_steps_per_second: ``epoch_steps_per_second`` (and per batch with update_freq).
+    write_images, embeddings_freq, embeddings_metadata: not written by minikeras (a
+        warning says so); profile_batch: a ValueError, as Keras's on a backend without
+        a profiler.
+    Needs the ``tensorboard`` package (``pip install 'minikeras[tensorboard]'``).
+    """
+
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+                 write_steps_per_second=False, update_freq="epoch", profile_batch=0,
+                 embeddings_freq=0, embeddings_metadata=None):
+        super().__init__()
+        tensorboard_modules()  # its ImportError now, not at the end of the first epoch
+        if profile_batch:
+            raise ValueError(f"Profiling is not available with minikeras (no TensorFlow "
+                             f"profiler). Received: profile_batch={profile_batch} (must be 0)")
+        if write_images or embeddings_freq:
+            warnings.warn("TensorBoard: minikeras writes scalars, histograms and the model's "
+                          "config; write_images and embeddings_freq are ignored.", stacklevel=2)
+        if not (update_freq in ("epoch", "batch") or (
+                isinstance(update_freq, int) and not isinstance(update_freq, bool)
+                and update_freq > 0)):
+            raise ValueError("`update_freq` must be 'epoch', 'batch' or a positive integer. "
+                             f"Received: update_freq={update_freq!r}")
+        self.log_dir = os.fspath(log_dir)
+        self.histogram_freq = histogram_freq
+        self.write_graph = write_graph
+        self.write_images = write_images
+        self.write_steps_per_second = write_steps_per_second
+        self.update_freq = 1 if update_freq == "batch" else update_freq
+        self.embeddings_freq = embeddings_freq
+        self.embeddings_metadata = embeddings_metadata
+        self._writers = {}
+        self._global_train_batch = 0
+        self._batch_start = self._epoch_start = 0.0
+        self._epoch_start_iterations = 0
+
+    def set_model(self, model):
+        super().set_model(model)
+        self._close_writers()
+        if self.write_graph and type(model).__name__ in ("Functional", "Sequential"):
+            self._writer("train").keras_model("keras", model.to_json(), step=0)
+
+    def _writer(self, name):
+        """The writer of ``log_dir/<name>``, its event file created at the first write."""
+        if name not in self._writers:
+            self._writers[name] = SummaryWriter(os.path.join(self.log_dir, name))
+        return self._writers[name]
+
+    def _close_writers(self):
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
+
+    def on_train_begin(self, logs=None):
+        self._global_train_batch = 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._global_train_batch += 1
+        self._batch_start = time.time()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.update_freq == "epoch" or self._global_train_batch % self.update_freq:
+            return
+        writer, step = self._writer("train"), self._global_train_batch
+        if self.write_steps_per_second:
+            writer.scalar("batch_steps_per_second",
+                          1.0 / max(time.time() - self._batch_start, 1e-9), step)
+        for name, value in (logs or {}).items():
+            writer.scalar(f"batch_{name}", value, step)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.time()
+        self._epoch_start_iterations = self._iterations()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        train = {name: value for name, value in logs.items() if not name.startswith("val_")}
+        if getattr(self.model.optimizer, "learning_rate", None) is not None:
+            train["learning_rate"] = float(self.model.optimizer.learning_rate)
+        if self.write_steps_per_second:
+            train["steps_per_second"] = (self._iterations() - self._epoch_start_iterations) / (
+                max(time.time() - self._epoch_start, 1e-9))
+        for name, value in train.items():
+            self._writer("train").scalar(f"epoch_{name}", value, epoch)
+        for name, value in logs.items():
+            if name.startswith("val_"):
+                self._writer("validation").scalar(f"epoch_{name[4:]}", value, epoch)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            for layer in self.model.layers:
+                for weight in layer.weights:
+                    self._writer("train").histogram(
+                        f"{weight.path.replace(':', '_')}/histogram",
+                        backend.to_numpy(weight.data), epoch)
+        for writer in self._writers.values():
+            writer.flush()
+
+    def on_test_end(self, logs=None):
+        if self.model.optimizer is None:
+            return
+        for name, value in (logs or {}).items():
+            self._writer("validation").scalar(f"evaluation_{name}_vs_iterations", value,
+                                              self._iterations())
+
+    def on_train_end(self, logs=None):
+        self._close_writers()
+
+    def _iterations(self):
+        optimizer = self.model.optimizer
+        return 0 if optimizer is None else optimizer.updates_done()
+
+
 class LambdaCallback(Callback):
     """A callback from plain functions, e.g. ``LambdaCallback(on_epoch_end=lambda e, logs: ...)``.
 
@@ -770,6 +1010,7 @@ class LambdaCallback(Callback):
                 setattr(self, name, hook)
 
 
-__all__ = ["Callback", "CallbackList", "CSVLogger", "EarlyStopping", "History", "LambdaCallback",
+__all__ = ["BackupAndRestore", "Callback", "CallbackList", "CSVLogger", "EarlyStopping",
+           "History", "LambdaCallback",
            "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
-           "TerminateOnNaN"]
+           "TensorBoard", "TerminateOnNaN"]

@@ -57,6 +57,7 @@ class Trainer:
         self._step_weights = None
         self._checked_data = None  # (what was checked, its target rules): see _target_rules
         self._undo_log = None  # an UndoLog while fit runs with TerminateOnNaN
+        self._initial_epoch = None  # the epoch fit resumes at, set by BackupAndRestore
         self.skipped_non_finite_update = False  # or what was not finite in the last step
 
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -286,6 +287,7 @@ class Trainer:
                       epochs):
         """The epochs of fit, with validation; returns the last epoch's logs."""
         callbacks.on_train_begin()
+        initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
         training_logs = None
         for epoch in range(initial_epoch, epochs):
             epoch_logs = self._train_epoch(epoch, epochs_data, callbacks,
