@@ -115,3 +115,30 @@ def test_text_classification_learns_from_the_reviews_it_makes_and_draws(model, t
     assert printed_value(result.stdout, "test_accuracy") > 0.65
     assert "as indices: [" in result.stdout
     assert_pngs(tmp_path / "run", PLOTS)
+
+
+def test_seconds_per_epoch_counts_the_epochs_only(monkeypatch, capsys):
+    """What comes before the first epoch (on --backend keras: importing TensorFlow and
+    converting the model, seconds) is not an epoch's time."""
+    import time
+    import types
+
+    import minikeras as keras
+    from minikeras import keras_bridge
+
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    import common
+
+    def slow_start_fit(model, x, y, strategy, callbacks, epochs, **kwargs):
+        time.sleep(0.5)  # TensorFlow's import and the model's conversion
+        for epoch in range(epochs):
+            for callback in callbacks:
+                callback.on_epoch_begin(epoch)
+                callback.on_epoch_end(epoch, {})
+        return keras.callbacks.History()
+
+    monkeypatch.setattr(keras_bridge, "fit_keras", slow_start_fit)
+    monkeypatch.setattr(common, "callbacks", lambda args: keras.callbacks)
+    args = types.SimpleNamespace(backend="keras", epochs=2, batch_size=8, verbose=0)
+    common.fit(None, None, None, args)
+    assert printed_value(capsys.readouterr().out, "seconds_per_epoch") < 0.1

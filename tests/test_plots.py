@@ -73,6 +73,23 @@ def test_plot_history_draws_each_pair_on_one_axes(tmp_path, wrap):
     assert len(rate_axes.get_lines()) == 1
 
 
+@pytest.mark.parametrize("epochs", [1, 2, 3, 7, 40])
+def test_plot_history_ticks_whole_epochs_and_names_the_learning_rate(tmp_path, epochs):
+    curves = {name: [0.5 / (i + 1) for i in range(epochs)]
+              for name in ("loss", "val_loss", "learning_rate")}
+    figure = plot_history(curves, to_file=tmp_path / "h.png")
+    for axes in figure.axes:
+        low, high = axes.get_xlim()
+        ticks = [tick for tick in axes.get_xticks() if low <= tick <= high]
+        assert ticks and all(tick == int(tick) and 1 <= tick <= epochs for tick in ticks)
+        assert axes.get_xlabel() == "epoch"
+    rate_axes = figure.axes[1]
+    assert rate_axes.get_title() == "learning rate"
+    assert [line.get_label() for line in rate_axes.get_lines()] == ["learning rate"]
+    assert [line.get_label() for line in figure.axes[0].get_lines()] == [
+        "training", "validation"]
+
+
 @pytest.mark.parametrize(
     ("history", "error", "message"),
     [({}, TypeError, "non-empty .history dict"), ([1, 2], TypeError, "got list"),
@@ -433,6 +450,38 @@ def test_plot_model_without_graphviz_draws_with_matplotlib(tmp_path, monkeypatch
     plot_model(small_convnet(), tmp_path / "across.png", show_shapes=True, rankdir="LR", dpi=50)
     down, across = png_size(tmp_path / "down.png"), png_size(tmp_path / "across.png")
     assert down[1] > down[0] and across[0] > across[1]  # the layers follow rankdir
+
+
+def branching_model():
+    inputs = keras.Input((8,), name="image")
+    branches = [keras.layers.Dense(4, name=name)(inputs)
+                for name in ("a_rather_long_layer_name", "b", "c")]
+    merged = keras.layers.Concatenate(name="merge")(branches)
+    outputs = keras.layers.Add()([merged, keras.layers.Dense(12)(inputs)])
+    return keras.Model(inputs, keras.layers.Dense(2, name="out")(outputs))
+
+
+@pytest.mark.parametrize("rankdir", ["TB", "LR"])
+@pytest.mark.parametrize("show_shapes", [False, True])
+def test_matplotlib_drawing_shows_every_arrowhead(tmp_path, rankdir, show_shapes):
+    """Slanted arrows too stop at the edge of the box they reach, not under it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    nodes, edges = model_to_graph(branching_model(), show_shapes=show_shapes)
+    figure = graph_drawing.draw_with_matplotlib(nodes, edges, tmp_path / "m.png", rankdir)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    axes = figure.axes[0]
+    boxes = [text.get_bbox_patch().get_window_extent(renderer) for text in axes.texts
+             if text.get_text()]
+    heads = [text.arrow_patch.get_path().vertices for text in axes.texts
+             if not text.get_text() and text.arrowprops["arrowstyle"] == "-|>"]
+    assert len(heads) == len(edges) == 10
+    for vertices in heads:
+        for x, y in vertices[1:]:  # the head's points (the first is where the line starts)
+            assert not any(box.x0 + 1 < x < box.x1 - 1 and box.y0 + 1 < y < box.y1 - 1
+                           for box in boxes), (x, y)
+            assert 0 <= x <= figure.bbox.width and 0 <= y <= figure.bbox.height
 
 
 def test_plot_model_hands_graphviz_the_dot_source(tmp_path, monkeypatch):

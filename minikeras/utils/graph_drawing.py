@@ -203,20 +203,40 @@ def draw_with_matplotlib(nodes, edges, to_file, rankdir="TB", dpi=None):
     bottom, top = min(y for _, y in points) - 0.6, max(y for _, y in points) + 0.6
     figure = new_figure(max(3.0, step_x * (right - left)), max(2.0, step_y * (top - bottom)))
     axes = figure.add_axes((0, 0, 1, 1))  # the whole figure, so a data unit is one step
-    labels = {node.id: node.label for node in nodes}
-    for (source, target), path in zip(edges, paths, strict=True):
-        _draw_path(axes, path, _clearance(labels[source], rankdir),
-                   _clearance(labels[target], rankdir))
-    for node in nodes:
-        shape, fill = STYLES.get(node.kind, DEFAULT_STYLE)
-        boxstyle = "square,pad=0.4" if shape == "box" else "round,pad=0.4,rounding_size=0.6"
-        axes.text(*where[node.id], node.label, ha="center", va="center", fontsize=FONT_SIZE,
-                  zorder=2, bbox={"boxstyle": boxstyle, "facecolor": fill,
-                                  "edgecolor": "#333333"})
     axes.set_xlim(left, right)
     axes.set_ylim(bottom, top)
     axes.axis("off")
+    texts = {}
+    for node in nodes:
+        shape, fill = STYLES.get(node.kind, DEFAULT_STYLE)
+        boxstyle = "square,pad=0.4" if shape == "box" else "round,pad=0.4,rounding_size=0.6"
+        texts[node.id] = axes.text(*where[node.id], node.label, ha="center", va="center",
+                                   fontsize=FONT_SIZE, zorder=2, bbox={
+                                       "boxstyle": boxstyle, "facecolor": fill,
+                                       "edgecolor": "#333333"})
+    boxes = _box_sizes(figure, texts)
+    width, height = figure.get_size_inches()
+    points_per_unit = (72 * width / (right - left), 72 * height / (top - bottom))
+    for (source, target), path in zip(edges, paths, strict=True):
+        _draw_path(axes, [(x * points_per_unit[0], y * points_per_unit[1]) for x, y in path],
+                   boxes[source], boxes[target], points_per_unit)
     save_figure(figure, to_file, **({"dpi": dpi} if dpi else {}))
+    return figure
+
+
+def _box_sizes(figure, texts):
+    """node id -> (width, height) in points of the box drawn around its label, as rendered
+    (the arrows stop at the boxes' edges, so they need their true size)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)  # sizes and places the boxes
+    to_points = 72 / figure.dpi
+    sizes = {}
+    for key, text in texts.items():
+        extent = text.get_bbox_patch().get_window_extent(renderer)
+        sizes[key] = (extent.width * to_points, extent.height * to_points)
+    return sizes
 
 
 def _box_size(label):
@@ -227,18 +247,31 @@ def _box_size(label):
     return width + 2 * PAD, height + 2 * PAD
 
 
-def _clearance(label, rankdir):
-    """Points between a box's centre and where an arrow stops, along the direction of flow."""
-    width, height = _box_size(label)
-    return (height if rankdir == "TB" else width) / 2 + 2
+def _clearance(box_size, direction):
+    """Points from a box's centre to its edge along ``direction`` (a vector in points), and
+    2 more: where an arrow leaving or reaching the box along it must stop to stay in view
+    (a slanted arrow crosses more of the box than a vertical one)."""
+    half_width, half_height = box_size[0] / 2, box_size[1] / 2
+    dx, dy = (abs(d) / (math.hypot(*direction) or 1.0) for d in direction)
+    to_side = half_width / dx if dx else math.inf
+    to_top = half_height / dy if dy else math.inf
+    return min(to_side, to_top) + 2
 
 
-def _draw_path(axes, points, start_clearance, end_clearance):
-    """Line segments through ``points``, with an arrowhead on the last; clear of the boxes."""
+def _draw_path(axes, points, start_box, end_box, points_per_unit):
+    """Line segments through ``points`` (in points), with an arrowhead on the last, each end
+    stopped at the edge of its box (``start_box``, ``end_box``: (width, height) in points)."""
     last = len(points) - 2
+    first_direction = (points[1][0] - points[0][0], points[1][1] - points[0][1])
+    last_direction = (points[-1][0] - points[-2][0], points[-1][1] - points[-2][1])
     for i in range(last + 1):
-        axes.annotate("", xy=points[i + 1], xytext=points[i], zorder=1, arrowprops={
-            "arrowstyle": "-|>" if i == last else "-", "color": "#555555",
-            "shrinkA": start_clearance if i == 0 else 0,
-            "shrinkB": end_clearance if i == last else 0,
-        })
+        axes.annotate("", xy=_to_data(points[i + 1], points_per_unit),
+                      xytext=_to_data(points[i], points_per_unit), zorder=1, arrowprops={
+                          "arrowstyle": "-|>" if i == last else "-", "color": "#555555",
+                          "shrinkA": _clearance(start_box, first_direction) if i == 0 else 0,
+                          "shrinkB": _clearance(end_box, last_direction) if i == last else 0,
+                      })
+
+
+def _to_data(point, points_per_unit):
+    return point[0] / points_per_unit[0], point[1] / points_per_unit[1]

@@ -55,15 +55,34 @@ def plot_history(history, to_file="history.png"):
         axes = figure.add_subplot(1, len(panels), index + 1)
         for name in names:
             values = curves[name]
-            label = "validation" if name.startswith("val_") else "training"
-            axes.plot(range(1, len(values) + 1), values, marker="o", markersize=3, label=label)
-        axes.set_title(title)
-        axes.set_xlabel("epoch")
-        axes.locator_params(axis="x", integer=True)  # no epoch 1.5
+            axes.plot(range(1, len(values) + 1), values, marker="o", markersize=3,
+                      label=_curve_label(name))
+        axes.set_title("learning rate" if title in LEARNING_RATES else title)
+        _whole_epochs(axes, max(len(curves[name]) for name in names))
         axes.grid(alpha=0.3)
         axes.legend()
     save_figure(figure, to_file)
     return figure
+
+
+# The names fit logs a learning rate under (LearningRateScheduler, ReduceLROnPlateau, Keras 2).
+LEARNING_RATES = ("learning_rate", "lr")
+
+
+def _curve_label(name):
+    """What a curve is: the learning rate, or a metric on the training or validation data."""
+    if name in LEARNING_RATES:
+        return "learning rate"
+    return "validation" if name.startswith("val_") else "training"
+
+
+def _whole_epochs(axes, epochs):
+    """An x axis of whole epochs 1..epochs: integer ticks only, even for one epoch."""
+    from matplotlib.ticker import MaxNLocator
+
+    axes.set_xlim(0.5, epochs + 0.5)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    axes.set_xlabel("epoch")
 
 
 def _history_dict(history):
