@@ -13,7 +13,7 @@ import minikeras as keras
 from minikeras import backend
 from minikeras.autograd import Tensor
 from minikeras.ops.cross_entropy import labels_checked
-from minikeras.ops.pooling import MaxPool2D, _pool_arguments
+from minikeras.ops.pooling import MaxPool2D, _pooled
 from minikeras.testing import strict_cupy
 
 
@@ -360,7 +360,7 @@ def test_max_pooling_runs_each_pass_in_one_kernel(device, x_shape, pool_size, st
     def pool(t):  # the device twin on the device; on NumPy the plain op, the oracle
         if backend.backend() == "cupy":
             return keras.ops.max_pool(t, pool_size, strides=strides, padding=padding)
-        return MaxPool2D(*_pool_arguments("max_pool", t, pool_size, strides, padding, None))(t)
+        return _pooled("max_pool", lambda images: MaxPool2D, t, pool_size, strides, padding, None)
 
     upstream = rng.standard_normal(pool(x).shape).astype("float32")
     passes.clear()

@@ -94,8 +94,10 @@ def test_conv_uses_the_same_split_of_same_padding_as_tensorflow():
 def test_conv_rejects_mismatched_channels_and_ranks():
     with pytest.raises(ValueError, match=r"3 channels.*\(2, 2, 4, 1\)"):
         ops.conv(Tensor(np.zeros((1, 4, 4, 3))), Tensor(np.zeros((2, 2, 4, 1))))
-    with pytest.raises(ValueError, match=r"rank 4.*\(4, 4, 3\)"):
-        ops.conv(Tensor(np.zeros((4, 4, 3))), Tensor(np.zeros((2, 2, 3, 1))))
+    with pytest.raises(ValueError, match=r"\(4, 4, 3\) \(1-D\).*rank 3.*\(2, 2, 3, 1\)"):
+        ops.conv(Tensor(np.zeros((4, 4, 3))), Tensor(np.zeros((2, 2, 3, 1))))  # a 1-D conv
+    with pytest.raises(ValueError, match=r"rank 3 .* or 4 .*\(4, 3\)"):
+        ops.conv(Tensor(np.zeros((4, 3))), Tensor(np.zeros((2, 3, 1))))
     with pytest.raises(ValueError, match="zero or negative"):
         ops.conv(Tensor(np.zeros((1, 2, 2, 1))), Tensor(np.zeros((3, 3, 1, 1))))
 

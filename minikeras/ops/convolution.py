@@ -15,6 +15,9 @@ mathematics in cache-sized pieces on every core, or on a GPU
 from ..autograd.function import Function
 from ..backend import get_array_module
 from .fast.convolution import DeviceConv2D, FusedConv2D, convolution_on_device
+from .grouped_convolution import grouped_conv
+from .image_layout import from_images, image_rank, to_images, window_argument
+from .reshaping import expand_dims
 from .sliding_window import add_windows_back, padding_argument, paddings, pair, windows
 
 
@@ -49,18 +52,37 @@ class Conv2D(Function):
 
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """The 2-D convolution (cross-correlation) of ``inputs`` with ``kernel``, as keras.ops.conv.
+    """The 1-D or 2-D convolution (cross-correlation) of ``inputs`` with ``kernel``, as
+    keras.ops.conv.
 
-    inputs: (batch, height, width, in_channels), channels_last.
-    kernel: (kernel_height, kernel_width, in_channels, filters).
-    strides, dilation_rate: an int or a pair (not both above 1, as in TensorFlow);
-        padding: "valid" or "same" (TensorFlow's split: the odd padding row
+    inputs: (batch, height, width, channels) or, for 1-D, (batch, steps, channels); with
+        data_format="channels_first", the channels come second.
+    kernel: (kernel_height, kernel_width, channels / groups, filters), or (kernel_steps,
+        channels / groups, filters). When the inputs have more channels than the kernel
+        takes, the convolution is grouped, as Keras's: groups = channels / kernel's
+        in_channels, each group of channels with its filters / groups filters.
+    strides, dilation_rate: an int or one per spatial axis (not both above 1, as in
+        TensorFlow); padding: "valid" or "same" (TensorFlow's split: the odd padding row
         or column goes at the end).
-    Returns (batch, out_height, out_width, filters).
+    Returns (batch, *out_spatial, filters) (channels first with "channels_first").
     """
-    strides, padding, dilation_rate = _conv_arguments(inputs, kernel, strides, padding,
-                                                      dilation_rate, data_format)
-    return _fast_twin(inputs)(strides, padding, dilation_rate)(inputs, kernel, None)
+    rank = image_rank("conv", inputs, data_format)
+    if len(kernel.shape) != rank + 2:
+        raise ValueError(f"conv: inputs of shape {tuple(inputs.shape)} ({rank}-D) take a "
+                         f"kernel of rank {rank + 2} (*kernel_size, in_channels, filters); "
+                         f"received a kernel of shape {tuple(kernel.shape)}.")
+    images = to_images(inputs, rank, data_format)
+    image_kernel = expand_dims(kernel, 0) if rank == 1 else kernel
+    strides = window_argument(strides, rank, "strides")
+    dilation_rate = window_argument(dilation_rate, rank, "dilation_rate")
+    channels, kernel_channels = images.shape[-1], kernel.shape[-2]
+    if channels != kernel_channels and kernel_channels and channels % kernel_channels == 0:
+        outputs = grouped_conv(images, image_kernel, channels // kernel_channels, strides,
+                               padding, dilation_rate)
+    else:
+        arguments = _conv_arguments(images, image_kernel, strides, padding, dilation_rate)
+        outputs = _fast_twin(images)(*arguments)(images, image_kernel, None)
+    return from_images(outputs, rank, data_format)
 
 
 def fused_conv(inputs, kernel, bias=None, relu=False, strides=1, padding="valid",
@@ -72,7 +94,7 @@ def fused_conv(inputs, kernel, bias=None, relu=False, strides=1, padding="valid"
     is still in cache, and the backward pass handles the three steps together.
     """
     strides, padding, dilation_rate = _conv_arguments(inputs, kernel, strides, padding,
-                                                      dilation_rate, None)
+                                                      dilation_rate)
     return _fast_twin(inputs)(strides, padding, dilation_rate, relu)(inputs, kernel, bias)
 
 
@@ -81,18 +103,17 @@ def _fast_twin(inputs):
     return DeviceConv2D if convolution_on_device(inputs) else FusedConv2D
 
 
-def _conv_arguments(inputs, kernel, strides, padding, dilation_rate, data_format):
-    """The checked arguments of a convolution: (strides, padding, dilation_rate)."""
-    if data_format not in (None, "channels_last"):
-        raise ValueError(f"conv supports data_format='channels_last' only. "
-                         f"Received: data_format={data_format!r}")
+def _conv_arguments(inputs, kernel, strides, padding, dilation_rate):
+    """The checked arguments of a convolution of channels_last images: (strides, padding,
+    dilation_rate)."""
     if len(inputs.shape) != 4 or len(kernel.shape) != 4:
         raise ValueError(f"conv expects inputs of rank 4 (batch, height, width, channels) and a "
                          f"kernel of rank 4; received shapes {tuple(inputs.shape)} and "
                          f"{tuple(kernel.shape)}.")
     if inputs.shape[-1] != kernel.shape[2]:
         raise ValueError(f"conv: the inputs have {inputs.shape[-1]} channels but the kernel "
-                         f"of shape {tuple(kernel.shape)} expects {kernel.shape[2]}.")
+                         f"of shape {tuple(kernel.shape)} expects {kernel.shape[2]} (or, "
+                         "grouped, a divisor of the inputs' channels).")
     strides, dilation_rate = pair(strides, "strides"), pair(dilation_rate, "dilation_rate")
     if max(strides) > 1 and max(dilation_rate) > 1:
         raise ValueError(f"conv: strides > 1 is not supported together with dilation_rate > 1 "

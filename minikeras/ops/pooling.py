@@ -17,7 +17,8 @@ from .fast.pooling import (
     FastMaxPool2D,
     pooling_on_device,
 )
-from .sliding_window import add_windows_back, padding_argument, paddings, pair, windows
+from .image_layout import from_images, image_rank, to_images, window_argument
+from .sliding_window import add_windows_back, padding_argument, paddings, windows
 
 
 class MaxPool2D(Function):
@@ -79,34 +80,34 @@ class AveragePool2D(Function):
         return add_windows_back(gwindows, self.x_shape, self.pads, self.strides, (1, 1))
 
 
-def _pool_arguments(name, inputs, pool_size, strides, padding, data_format):
-    if data_format not in (None, "channels_last"):
-        raise ValueError(f"{name} supports data_format='channels_last' only. "
-                         f"Received: data_format={data_format!r}")
-    if len(inputs.shape) != 4:
-        raise ValueError(f"{name} expects inputs of rank 4 (batch, height, width, channels); "
-                         f"received shape {tuple(inputs.shape)}.")
-    pool_size = pair(pool_size, "pool_size")
-    strides = pool_size if strides is None else pair(strides, "strides")
-    return pool_size, strides, padding_argument(padding)
+def _pooled(name, function, inputs, pool_size, strides, padding, data_format):
+    """``function`` (a pooling op's class) on ``inputs`` of rank 3 or 4 in ``data_format``."""
+    rank = image_rank(name, inputs, data_format)
+    pool_size = window_argument(pool_size, rank, "pool_size")
+    strides = pool_size if strides is None else window_argument(strides, rank, "strides")
+    images = to_images(inputs, rank, data_format)  # (batch, height, width, channels)
+    pooled = function(images)(pool_size, strides, padding_argument(padding))(images)
+    return from_images(pooled, rank, data_format)
 
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """The max over each ``pool_size`` window of ``inputs`` (batch, height, width, channels).
+    """The max over each ``pool_size`` window of ``inputs``: (batch, height, width, channels)
+    images or (batch, steps, channels) sequences, channels second with
+    data_format="channels_first".
 
-    strides: an int or a pair; None means ``pool_size`` (windows side by side).
+    pool_size, strides: an int or one per spatial axis; strides None means ``pool_size``
+        (windows side by side).
     padding: "valid" (windows inside the image) or "same" (ceil(size / stride) outputs).
     """
-    arguments = _pool_arguments("max_pool", inputs, pool_size, strides, padding, data_format)
-    fast_twin = DeviceMaxPool2D if pooling_on_device(inputs) else FastMaxPool2D
-    return fast_twin(*arguments)(inputs)
+    return _pooled("max_pool", lambda images: DeviceMaxPool2D if pooling_on_device(images)
+                   else FastMaxPool2D, inputs, pool_size, strides, padding, data_format)
 
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """The mean over each ``pool_size`` window of ``inputs`` (batch, height, width, channels).
+    """The mean over each ``pool_size`` window of ``inputs``.
 
     Arguments as ``max_pool``; with "same" padding, border windows average only
     the pixels inside the image.
     """
-    arguments = _pool_arguments("average_pool", inputs, pool_size, strides, padding, data_format)
-    return FastAveragePool2D(*arguments)(inputs)
+    return _pooled("average_pool", lambda images: FastAveragePool2D, inputs, pool_size,
+                   strides, padding, data_format)
