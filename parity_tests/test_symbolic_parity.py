@@ -122,6 +122,9 @@ SPECIAL_CALLS = {
     "get_item": lambda ops, x, y: x[:, 1:3],
     "concatenate": lambda ops, x, y: ops.concatenate([x, y], axis=1),
     "stack": lambda ops, x, y: ops.stack([x, y], axis=1),
+    "hstack": lambda ops, x, y: ops.hstack([x, y]),
+    "vstack": lambda ops, x, y: ops.vstack([x, y]),
+    "tensordot": lambda ops, x, y: ops.tensordot(x, y, axes=([2], [2])),
     "sparse_categorical_crossentropy": lambda ops, x, y: ops.sparse_categorical_crossentropy(
         _int(ops, x), ops.softmax(y)),
     "categorical_crossentropy": lambda ops, x, y: ops.categorical_crossentropy(

@@ -14,12 +14,15 @@ backward on one screen, and a fast twin in ``fast/`` computing the same
 functions (``ops.conv``, ``ops.max_pool``...) and the layers run the fast one.
 """
 
-from . import image
+from . import image, linalg
 from .activation import (
     elu,
     gelu,
     hard_sigmoid,
+    hard_silu,
+    hard_swish,
     leaky_relu,
+    log_sigmoid,
     log_softmax,
     relu,
     relu6,
@@ -33,24 +36,44 @@ from .activation import (
     tanh,
 )
 from .convolution import conv, fused_conv
+from .creation import arange, array, eye, full, identity, linspace, ones, tri, zeros
 from .cross_entropy import (
     binary_crossentropy,
     categorical_crossentropy,
     sparse_categorical_crossentropy,
 )
+from .einsum import einsum
 from .function_operations import accept_keras_tensors_in as _accept_keras_tensors_in
-from .gather import repeat, take
+from .gather import repeat, roll, take, take_along_axis
 from .grouped_convolution import depthwise_conv
-from .linalg import fused_dense, matmul
+from .linalg import (
+    diag,
+    diagonal,
+    dot,
+    fused_dense,
+    inner,
+    matmul,
+    norm,
+    outer,
+    tensordot,
+    trace,
+    tril,
+    triu,
+    vdot,
+)
 from .logic import (
     all,
     any,
     ceil,
+    convert_to_numpy,
     convert_to_tensor,
+    count_nonzero,
     equal,
     floor,
+    full_like,
     greater,
     greater_equal,
+    isclose,
     isfinite,
     isinf,
     isnan,
@@ -59,11 +82,13 @@ from .logic import (
     logical_and,
     logical_not,
     logical_or,
+    logical_xor,
     not_equal,
     one_hot,
     ones_like,
     round,
     sign,
+    stop_gradient,
     zeros_like,
 )
 from .math import (
@@ -76,14 +101,20 @@ from .math import (
     divide_no_nan,
     erf,
     exp,
+    exp2,
     expm1,
+    floor_divide,
     log,
     log1p,
+    log2,
+    log10,
     maximum,
     minimum,
+    mod,
     multiply,
     negative,
     power,
+    reciprocal,
     rsqrt,
     sqrt,
     square,
@@ -91,27 +122,70 @@ from .math import (
     true_divide,
     where,
 )
+from .namespaces import publish as _publish
 from .normalization import batch_normalization, fused_batch_normalization
 from .padding import pad
 from .pooling import average_pool, max_pool
 from .random import dropout
-from .ranking import in_top_k, top_k
-from .reduction import argmax, argmin, logsumexp, max, mean, min, normalize, std, sum, var
+from .ranking import argsort, in_top_k, sort, top_k
+from .reduction import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    cumprod,
+    cumsum,
+    logsumexp,
+    max,
+    mean,
+    min,
+    moments,
+    normalize,
+    prod,
+    std,
+    sum,
+    var,
+)
 from .reshaping import (
     broadcast_to,
     concatenate,
     expand_dims,
+    flip,
     getitem,
+    hstack,
+    moveaxis,
+    ravel,
     reshape,
     shape,
+    split,
     squeeze,
     stack,
+    swapaxes,
+    tile,
     transpose,
+    unstack,
+    vstack,
 )
 from .standardization import layer_normalization
 from .transposed_convolution import conv_transpose
+from .trigonometry import (
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    cos,
+    cosh,
+    sin,
+    sinh,
+    tan,
+)
 
 # Keep this last: every public function imported above, and those of ops.image, also
-# accept KerasTensors.
+# accept KerasTensors; Keras's namespaces then hold those functions.
 _accept_keras_tensors_in(globals())
 _accept_keras_tensors_in(vars(image), defined_in=image.__name__)
+_publish(vars(linalg), "keras.ops.linalg")
+from . import nn, numpy  # noqa: E402  isort: skip

@@ -11,7 +11,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from .fast.activation import FastReLU
 from .fast.softmax import DeviceSoftmax, rows_on_device
-from .math import erf_array
+from .math import erf_array, multiply, negative
 
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
@@ -304,6 +304,21 @@ def swish(x):
 def hard_sigmoid(x):
     """relu6(x + 3) / 6, a piecewise-linear sigmoid."""
     return HardSigmoid()(x)
+
+
+def hard_silu(x):
+    """x * hard_sigmoid(x), a piecewise-polynomial silu."""
+    return multiply(x, hard_sigmoid(x))
+
+
+def hard_swish(x):
+    """x * hard_sigmoid(x) (Keras's alias of ``hard_silu``)."""
+    return hard_silu(x)
+
+
+def log_sigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), finite for any x."""
+    return negative(softplus(negative(x)))
 
 
 def softmax(x, axis=-1):

@@ -1,5 +1,6 @@
 """Gathering: ``take`` picks slices of an array by integer index, as an embedding looks up
-its rows, and ``repeat`` copies each slice several times.
+its rows, ``take_along_axis`` picks one element per position (as sorting does), ``roll``
+and ``repeat`` move and copy slices.
 
 The backward pass of a gather is a scatter-add: the gradient of every picked
 slice goes back to the slice it was copied from, and where one slice was
@@ -43,6 +44,81 @@ class Take(Function):
         return xp.moveaxis(gx, 0, axis), None  # (*before, n, *after)
 
 
+class TakeAlongAxis(Function):
+    """y[.., i, ..] = x[.., indices[.., i, ..], ..] along ``axis``, the other axes matching
+    (or broadcast);  dL/dx[.., k, ..] = sum of dL/dy[.., i, ..] over the i with
+    indices[.., i, ..] == k.
+
+    x: (.., n, ..); indices: (.., m, ..), ints in [0, n); y: indices' shape (broadcast).
+    """
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x, indices):
+        xp = get_array_module(x)
+        shape = np.broadcast_shapes(_without(x.shape, self.axis),
+                                    _without(indices.shape, self.axis))
+        self.indices = xp.broadcast_to(indices, _with(shape, self.axis, indices.shape))
+        x = xp.broadcast_to(x, _with(shape, self.axis, x.shape))  # (.., n, ..)
+        self.x_shape, self.x_dtype = x.shape, x.dtype
+        return xp.take_along_axis(x, self.indices, axis=self.axis)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        gx = xp.zeros(self.x_shape, dtype=self.x_dtype)  # x broadcast: (.., n, ..)
+        positions = [xp.arange(n).reshape([n if i == a else 1 for i in range(gy.ndim)])
+                     for a, n in enumerate(gy.shape)]  # (1, .., n, .., 1): where each y is
+        positions[self.axis] = self.indices
+        xp.add.at(gx, tuple(positions), gy)  # an element picked twice gets both gradients
+        return gx, None  # the engine sums a broadcast x back to its shape
+
+
+def _without(shape, axis):
+    """``shape`` with a 1 at ``axis``: the part that broadcasts."""
+    return tuple(1 if i == axis % len(shape) else n for i, n in enumerate(shape))
+
+
+def _with(shape, axis, source):
+    """``shape`` with ``source``'s size at ``axis``."""
+    shape = list(shape)
+    shape[axis] = source[axis]
+    return tuple(shape)
+
+
+def take_along_axis(x, indices, axis=None):
+    """The elements of ``x`` at ``indices`` along ``axis``, as ``keras.ops.take_along_axis``:
+    x and indices have the same rank and match (or broadcast) on the other axes.
+
+    axis: None takes from the flattened x (indices then 1-D). A negative index counts from
+    the end; an index outside [-n, n) is a ValueError.
+    """
+    if axis is None:
+        x, axis = reshape(x, (-1,)), 0
+    data = x.data if isinstance(x, Tensor) else backend.to_device(x)
+    indices = _index_array(indices, "take_along_axis")
+    if indices.ndim != data.ndim:
+        raise ValueError(f"take_along_axis: indices must have the rank of x ({data.ndim}); "
+                         f"received shapes {tuple(data.shape)} and {tuple(indices.shape)}.")
+    axis %= data.ndim
+    return TakeAlongAxis(axis)(x, _checked_indices(indices, data.shape[axis], axis,
+                                                   "take_along_axis"))
+
+
+def roll(x, shift, axis=None):
+    """x with its elements moved ``shift`` places along ``axis`` (an int or a list, with a
+    shift each; None: the flattened x), those pushed off one end coming back at the other.
+    A take of each axis in its new order, so the gradient moves back."""
+    if axis is None:
+        return reshape(roll(reshape(x, (-1,)), shift, 0), tuple(x.shape))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    shifts = (shift,) * len(axes) if isinstance(shift, int) else tuple(shift)
+    for a, s in zip(axes, shifts, strict=True):
+        size = x.shape[a]
+        x = take(x, (np.arange(size) - s) % size if size else np.arange(0), axis=a)
+    return x
+
+
 def take(x, indices, axis=None):
     """The slices of ``x`` along ``axis`` at ``indices``, as ``keras.ops.take``.
 
@@ -59,25 +135,29 @@ def take(x, indices, axis=None):
     if not -ndim <= axis < ndim:
         raise ValueError(f"take: axis {axis} is out of range for a tensor of rank {ndim}.")
     axis %= ndim
-    size = data.shape[axis]
-    indices = _index_array(indices)
-    if indices.size and bool(((indices < -size) | (indices >= size)).any()):
-        xp = get_array_module(indices)
-        low, high = int(xp.min(indices)), int(xp.max(indices))
-        raise ValueError(f"take: indices must lie in [{-size}, {size}) for axis {axis} of size "
-                         f"{size}, but they range over [{low}, {high}].")
-    xp = get_array_module(indices)
-    return Take(axis)(x, xp.where(indices < 0, indices + size, indices))
+    indices = _index_array(indices, "take")
+    return Take(axis)(x, _checked_indices(indices, data.shape[axis], axis, "take"))
 
 
-def _index_array(indices):
+def _index_array(indices, name):
     """``indices`` as an integer array on the device (floats truncated toward zero, as Keras
     casts them)."""
     data = indices.data if isinstance(indices, Tensor) else indices
     data = backend.to_device(data)
     if data.dtype.kind not in "biuf":
-        raise TypeError(f"take: indices must be integers, got dtype {data.dtype}.")
+        raise TypeError(f"{name}: indices must be integers, got dtype {data.dtype}.")
     return data if data.dtype.kind in "iu" else data.astype("int64")
+
+
+def _checked_indices(indices, size, axis, name):
+    """``indices`` with the negative ones counted from the end (+ size); a ValueError for
+    one outside [-size, size) (checking reads one value back from a GPU)."""
+    xp = get_array_module(indices)
+    if indices.size and bool(((indices < -size) | (indices >= size)).any()):
+        low, high = int(xp.min(indices)), int(xp.max(indices))
+        raise ValueError(f"{name}: indices must lie in [{-size}, {size}) for axis {axis} of "
+                         f"size {size}, but they range over [{low}, {high}].")
+    return xp.where(indices < 0, indices + size, indices)
 
 
 def repeat(x, repeats, axis=None):

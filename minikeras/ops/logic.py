@@ -4,6 +4,7 @@ They compute on the data directly and return plain Tensors, so a custom
 metric can write ``ops.cast(ops.equal(y_true, ops.argmax(y_pred)), "float32")``.
 """
 
+from .. import backend
 from ..autograd.tensor import Tensor
 from ..backend import floatx, get_array_module
 from .math import as_tensor, cast
@@ -31,6 +32,7 @@ greater = _elementwise("greater")
 greater_equal = _elementwise("greater_equal")
 logical_and = _elementwise("logical_and")
 logical_or = _elementwise("logical_or")
+logical_xor = _elementwise("logical_xor")
 
 
 def logical_not(x):
@@ -49,6 +51,24 @@ def any(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.any)
     """Whether some element is true (nonzero) over ``axis`` (None: all axes); no gradient."""
     x = _data(x)
     return Tensor(get_array_module(x).any(x, axis=axis, keepdims=keepdims))
+
+
+def count_nonzero(x, axis=None):
+    """The number of nonzero elements over ``axis`` (None: all), an int32 tensor."""
+    x = _data(x)
+    return Tensor(get_array_module(x).count_nonzero(x, axis=axis).astype("int32"))
+
+
+def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """Whether |x1 - x2| <= atol + rtol * |x2|, elementwise (NaNs equal with ``equal_nan``)."""
+    x1, x2 = _data(x1), _data(x2)
+    return Tensor(get_array_module(x1, x2).isclose(x1, x2, rtol=rtol, atol=atol,
+                                                   equal_nan=equal_nan))
+
+
+def stop_gradient(variable):
+    """The same values, cut from the graph: no gradient flows back through them."""
+    return Tensor(as_tensor(variable).data)
 
 
 def sign(x):
@@ -105,6 +125,12 @@ def ones_like(x, dtype=None):
     return Tensor(get_array_module(x).ones_like(x, dtype=dtype))
 
 
+def full_like(x, fill_value, dtype=None):
+    """A tensor of x's shape (and dtype unless given) filled with ``fill_value`` (no gradient)."""
+    x, fill_value = _data(x), _data(fill_value)
+    return Tensor(get_array_module(x).full_like(x, fill_value, dtype=dtype))
+
+
 def one_hot(x, num_classes, axis=-1, dtype=None):
     """Integer labels ``x`` of shape (..) as one-hot rows of shape (.., num_classes)."""
     labels = _data(x)
@@ -114,9 +140,17 @@ def one_hot(x, num_classes, axis=-1, dtype=None):
     return Tensor(encoded)
 
 
+def convert_to_numpy(x):
+    """x (a Tensor, a device array, a list...) as a NumPy array, off the device."""
+    return backend.to_numpy(x)
+
+
 def convert_to_tensor(x, dtype=None):
-    """x as a Tensor on the active device (floats take floatx unless ``dtype`` says otherwise)."""
+    """x as a Tensor on the active device. Unless ``dtype`` says otherwise, Python floats
+    take floatx and Python ints int32, as in Keras; arrays keep their dtype."""
     tensor = as_tensor(x)
+    if dtype is None and not hasattr(x, "dtype") and tensor.dtype.kind in "iu":
+        dtype = "int32"
     if dtype is not None and tensor.dtype != dtype:
         tensor = cast(tensor, dtype)  # keeps the gradient between float types
     return tensor

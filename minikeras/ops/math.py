@@ -193,6 +193,55 @@ class Log1p(Function):
         return gy / (1 + self.x)
 
 
+class Exp2(Function):
+    """y = 2 ** x;  dy/dx = y log(2)."""
+
+    def forward(self, x):
+        self.y = get_array_module(x).exp2(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y * math.log(2)
+
+
+class LogBase(Function):
+    """y = log(x) / log(base) (log2, log10);  dy/dx = 1 / (x log(base))."""
+
+    def __init__(self, base):
+        self.base = base
+
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).log(x) / math.log(self.base)
+
+    def backward(self, gy):
+        return gy / (self.x * math.log(self.base))
+
+
+class Reciprocal(Function):
+    """y = 1 / x;  dy/dx = -1 / x**2 = -y**2."""
+
+    def forward(self, x):
+        self.y = 1 / x
+        return self.y
+
+    def backward(self, gy):
+        return -gy * self.y * self.y
+
+
+class Mod(Function):
+    """z = x mod y = x - floor(x / y) * y (the sign of y, as Python's %);
+    dz/dx = 1,  dz/dy = -floor(x / y)."""
+
+    def forward(self, x, y):
+        xp = get_array_module(x, y)
+        self.quotient = xp.floor_divide(x, y)
+        return xp.mod(x, y)
+
+    def backward(self, gz):
+        return gz, -gz * self.quotient
+
+
 class Abs(Function):
     """y = |x|;  dy/dx = sign(x) (0 at 0)."""
 
@@ -361,32 +410,64 @@ def square(x):
 
 def sqrt(x):
     """The square root of x (its gradient is infinite at 0)."""
-    return Sqrt()(x)
+    return Sqrt()(to_float(x))
 
 
 def rsqrt(x):
     """1 / sqrt(x)."""
-    return Rsqrt()(x)
+    return Rsqrt()(to_float(x))
 
 
 def exp(x):
     """e ** x."""
-    return Exp()(x)
+    return Exp()(to_float(x))
 
 
 def expm1(x):
     """e ** x - 1, accurate for small x."""
-    return Expm1()(x)
+    return Expm1()(to_float(x))
 
 
 def log(x):
     """The natural logarithm of x."""
-    return Log()(x)
+    return Log()(to_float(x))
 
 
 def log1p(x):
     """log(1 + x), accurate for small x."""
-    return Log1p()(x)
+    return Log1p()(to_float(x))
+
+
+def exp2(x):
+    """2 ** x."""
+    return Exp2()(to_float(x))
+
+
+def log2(x):
+    """The base-2 logarithm of x."""
+    return LogBase(2)(to_float(x))
+
+
+def log10(x):
+    """The base-10 logarithm of x."""
+    return LogBase(10)(to_float(x))
+
+
+def reciprocal(x):
+    """1 / x."""
+    return Reciprocal()(to_float(x))
+
+
+def mod(x1, x2):
+    """x1 mod x2, with the sign of x2 (Python's and NumPy's %); differentiable in both."""
+    return Mod()(x1, x2)
+
+
+def floor_divide(x1, x2):
+    """The largest integer <= x1 / x2 (Python's //), in x1's and x2's dtype (no gradient)."""
+    x1 = x1.data if isinstance(x1, Tensor) else x1
+    x2 = x2.data if isinstance(x2, Tensor) else x2
+    return Tensor(get_array_module(x1, x2).floor_divide(x1, x2))
 
 
 def abs(x):  # noqa: A001  (keras.ops.abs)
@@ -429,6 +510,13 @@ def as_tensor(x):
         raise TypeError(f"Expected numbers, but received an array of Python objects (dtype "
                         f"object, shape {x.shape}).")
     return Tensor(backend.to_device(x))
+
+
+def to_float(x):
+    """x as a Tensor of a float dtype: integers and booleans become floatx, as Keras computes
+    functions such as sin(1) or log2(8)."""
+    x = as_tensor(x)
+    return x if x.dtype.kind == "f" else Tensor(x.data.astype(backend.floatx()))
 
 
 def cast(x, dtype):

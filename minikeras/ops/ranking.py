@@ -1,9 +1,16 @@
-"""Ops that rank the elements of the last axis: top_k (differentiable values) and in_top_k."""
+"""Ops that rank elements: sort and top_k (differentiable values), argsort and in_top_k.
+
+Sorting moves each element to its rank, so a sorted tensor is a gather of x
+(``take_along_axis`` at the ranks' positions) and its gradient goes back to
+where each element came from.
+"""
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
+from .gather import take_along_axis
 from .logic import convert_to_tensor
+from .reshaping import reshape
 
 
 class TopK(Function):
@@ -67,3 +74,26 @@ def in_top_k(targets, predictions, k):
     ahead = (predictions > target_scores).sum(axis=-1)  # (batch,)
     finite_rows = xp.isfinite(predictions).all(axis=-1)
     return Tensor(valid & finite_rows & (ahead < k))
+
+
+def _argsort_data(x, axis):
+    """The positions that sort x along ``axis`` (None: flattened), ties in order of position,
+    as TensorFlow orders them."""
+    data = convert_to_tensor(x).data
+    if axis is None:
+        data, axis = data.reshape(-1), 0
+    return get_array_module(data).argsort(data, axis=axis, kind="stable"), axis
+
+
+def argsort(x, axis=-1):
+    """The int32 indices that sort x along ``axis`` (None: flattened) in ascending order
+    (no gradient)."""
+    indices, _ = _argsort_data(x, axis)
+    return Tensor(indices.astype("int32"))
+
+
+def sort(x, axis=-1):
+    """x sorted along ``axis`` (None: flattened) in ascending order; the gradient of each
+    value goes back to the element it came from."""
+    indices, along = _argsort_data(x, axis)
+    return take_along_axis(reshape(x, (-1,)) if axis is None else x, indices, axis=along)

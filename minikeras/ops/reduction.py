@@ -1,14 +1,18 @@
-"""Reductions over axes: sum, mean, max, min, logsumexp, and the non-differentiable argmax/argmin.
+"""Reductions over axes: sum, mean, max, min, prod, logsumexp, the cumulative sums and
+products, and the non-differentiable argmax/argmin.
 
 A reduction's backward does the reverse of collapsing: it puts back the
 reduced axes with size 1 and broadcasts the gradient over them.
 """
 
+import numpy as np
+
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
-from .math import minimum, multiply, rsqrt, sqrt, square, subtract
+from .math import cast, minimum, multiply, rsqrt, sqrt, square, subtract
+from .reshaping import reshape
 
 
 def _normalize_axes(axis, ndim):
@@ -115,6 +119,78 @@ class LogSumExp(Function):
         return gy * self.shifted_exp / self.total  # (.., n, ..)
 
 
+class Prod(Function):
+    """y = product of x over axes;  dy/dx_i = the product of the other elements.
+
+    Not y / x_i, which is 0 / 0 where x_i = 0: with the reduced elements in a row
+    x_1 .. x_n, the product of those before i times the product of those after i,
+    two cumulative products.
+    """
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.x = x
+        self.axes = _normalize_axes(self.axis, x.ndim)
+        return x.prod(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        order = [a for a in range(self.x.ndim) if a not in self.axes] + list(self.axes)
+        moved = self.x.transpose(order)  # (.., reduced axes)
+        rows = moved.reshape(*moved.shape[:moved.ndim - len(self.axes)], -1)  # (.., n)
+        ones = xp.ones_like(rows[..., :1])
+        before = xp.cumprod(xp.concatenate([ones, rows[..., :-1]], axis=-1), axis=-1)
+        after = xp.cumprod(xp.concatenate([ones, rows[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        inverse = tuple(np.argsort(order).tolist())
+        others = (before * after).reshape(moved.shape).transpose(inverse)  # x's shape
+        return gy.reshape(_kept_dims_shape(self.x.shape, self.axes)) * others
+
+
+class Cumsum(Function):
+    """y_i = x_1 + ... + x_i along ``axis``;  dL/dx_i = dL/dy_i + ... + dL/dy_n, the
+    cumulative sum of the gradient from the other end."""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        return get_array_module(x).cumsum(x, axis=self.axis)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        return xp.flip(xp.cumsum(xp.flip(gy, self.axis), axis=self.axis), self.axis)
+
+
+class Cumprod(Function):
+    """y_j = x_1 * ... * x_j along ``axis``;
+        dL/dx_i = sum over j >= i of dL/dy_j * (x_1 .. x_j without x_i)
+                = (x_1 * ... * x_(i-1)) * S_i,  S_i = dL/dy_i + x_(i+1) * S_(i+1),  S_n = dL/dy_n.
+
+    Computed by that recurrence, one step per position of the axis, so a zero x_i gives
+    the right gradient (TensorFlow's sum(dL/dy_j * y_j) / x_i is infinite or NaN there).
+    """
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).cumprod(x, axis=self.axis)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        x, g = xp.moveaxis(self.x, self.axis, 0), xp.moveaxis(gy, self.axis, 0)  # (n, ..)
+        before = xp.cumprod(xp.concatenate([xp.ones_like(x[:1]), x[:-1]]), axis=0)  # x_1..x_(i-1)
+        total = xp.empty_like(g)  # S_i
+        running = xp.zeros_like(g[0])
+        for i in range(len(g) - 1, -1, -1):
+            running = g[i] + (x[i + 1] * running if i + 1 < len(g) else 0)
+            total[i] = running
+        return xp.moveaxis(before * total, 0, self.axis)
+
+
 def sum(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.sum)
     """The sum of x over ``axis`` (None: all axes)."""
     return Sum(axis, keepdims)(x)
@@ -133,6 +209,34 @@ def max(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.max)
 def min(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.min)
     """The smallest element of x over ``axis`` (None: all axes)."""
     return Extremum(axis, keepdims, largest=False)(x)
+
+
+def prod(x, axis=None, keepdims=False, dtype=None):
+    """The product of x's elements over ``axis`` (None: all axes); its gradient is exact
+    where elements are 0."""
+    return Prod(axis, keepdims)(x if dtype is None else cast(x, dtype))
+
+
+def cumsum(x, axis=None, dtype=None):
+    """The running sums of x along ``axis`` (None: of the flattened x)."""
+    x = x if dtype is None else cast(x, dtype)
+    return Cumsum(0)(reshape(x, (-1,))) if axis is None else Cumsum(axis)(x)
+
+
+def cumprod(x, axis=None, dtype=None):
+    """The running products of x along ``axis`` (None: of the flattened x)."""
+    x = x if dtype is None else cast(x, dtype)
+    return Cumprod(0)(reshape(x, (-1,))) if axis is None else Cumprod(axis)(x)
+
+
+def amax(x, axis=None, keepdims=False):
+    """The largest element over ``axis`` (NumPy's name for ``max``)."""
+    return max(x, axis=axis, keepdims=keepdims)
+
+
+def amin(x, axis=None, keepdims=False):
+    """The smallest element over ``axis`` (NumPy's name for ``min``)."""
+    return min(x, axis=axis, keepdims=keepdims)
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -162,6 +266,13 @@ def var(x, axis=None, keepdims=False):
 def std(x, axis=None, keepdims=False):
     """The standard deviation of x over ``axis``."""
     return sqrt(var(x, axis=axis, keepdims=keepdims))
+
+
+def moments(x, axes, keepdims=False, synchronized=False):
+    """(mean, variance) of x over ``axes``, as ``keras.ops.moments`` (the variance is the
+    biased one, as batch normalization uses). ``synchronized`` (across devices) changes
+    nothing on one device."""
+    return mean(x, axis=axes, keepdims=keepdims), var(x, axis=axes, keepdims=keepdims)
 
 
 def _data(x):

@@ -137,6 +137,16 @@ def stack(x, axis=0):
     return concatenate([expand_dims(item, axis) for item in x], axis=axis)
 
 
+def hstack(xs):
+    """The tensors ``xs`` joined along their second axis (the first for vectors)."""
+    return concatenate(xs, axis=0 if len(_shape(xs[0])) == 1 else 1)
+
+
+def vstack(xs):
+    """The tensors ``xs`` joined along their first axis, vectors taken as rows."""
+    return concatenate([reshape(x, (1, -1)) if len(_shape(x)) <= 1 else x for x in xs], axis=0)
+
+
 def expand_dims(x, axis):
     """x with a new axis of size 1 at position ``axis``."""
     shape = list(_shape(x))
@@ -169,3 +179,86 @@ def _shape(x):
 def shape(x):
     """The shape of x as a tuple of ints."""
     return _shape(x)
+
+
+def moveaxis(x, source, destination):
+    """x with axes ``source`` (an int or a list) moved to positions ``destination``, the
+    others keeping their order."""
+    ndim = len(_shape(x))
+    sources = [a % ndim for a in ((source,) if isinstance(source, int) else source)]
+    destinations = [a % ndim for a in
+                    ((destination,) if isinstance(destination, int) else destination)]
+    if len(sources) != len(destinations):
+        raise ValueError("moveaxis: `source` and `destination` must name as many axes. "
+                         f"Received: source={source}, destination={destination}")
+    order = [a for a in range(ndim) if a not in sources]
+    for position, axis in sorted(zip(destinations, sources, strict=True)):
+        order.insert(position, axis)
+    return transpose(x, order)
+
+
+def swapaxes(x, axis1, axis2):
+    """x with axes ``axis1`` and ``axis2`` exchanged."""
+    order = list(range(len(_shape(x))))
+    order[axis1], order[axis2] = order[axis2], order[axis1]
+    return transpose(x, order)
+
+
+def tile(x, repeats):
+    """x repeated ``repeats[i]`` times along axis i, as whole copies ([a, b] -> [a, b, a, b]);
+    ``repeats`` (an int or a list) is padded with 1s in front to x's rank, or x's shape with
+    1s to ``repeats``' length.
+
+    Axis i of size n becomes a new axis of size repeats[i] before it, broadcast, then both
+    merge into one of size repeats[i] * n: the gradient is the broadcast's, a sum over the
+    copies.
+    """
+    repeats = [repeats] if isinstance(repeats, int) else [int(r) for r in repeats]
+    shape = list(_shape(x))
+    rank = max(len(shape), len(repeats))
+    shape = [1] * (rank - len(shape)) + shape
+    repeats = [1] * (rank - len(repeats)) + repeats
+    spread = broadcast_to(reshape(x, [n for size in shape for n in (1, size)]),
+                          [n for pair in zip(repeats, shape, strict=True) for n in pair])
+    return reshape(spread, [r * n for r, n in zip(repeats, shape, strict=True)])
+
+
+def split(x, indices_or_sections, axis=0):
+    """x cut along ``axis`` into a list of tensors: ``indices_or_sections`` equal pieces (an
+    int, which must divide the axis), or pieces cut before each index of a list."""
+    size = _shape(x)[axis]
+    if isinstance(indices_or_sections, int):
+        if indices_or_sections <= 0 or size % indices_or_sections:
+            raise ValueError(f"split: {indices_or_sections} pieces cannot cut an axis of size "
+                             f"{size} evenly; give a divisor of {size} or a list of indices.")
+        step = size // indices_or_sections
+        bounds = list(range(0, size + 1, step))
+    else:
+        bounds = [0, *(min(int(i), size) for i in indices_or_sections), size]
+    before = (slice(None),) * (axis % len(_shape(x)))
+    return [getitem(x, (*before, slice(start, stop)))
+            for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def unstack(x, num=None, axis=0):
+    """The slices of x along ``axis``, as a list of tensors of one rank less."""
+    size = _shape(x)[axis]
+    if num is not None and num != size:
+        raise ValueError(f"unstack: num={num} does not match the size {size} of axis {axis}.")
+    before = (slice(None),) * (axis % len(_shape(x)))
+    return [getitem(x, (*before, i)) for i in range(size)]
+
+
+def flip(x, axis=None):
+    """x with the order of its elements reversed along ``axis`` (an int, a list, or None:
+    every axis)."""
+    ndim = len(_shape(x))
+    axes = range(ndim) if axis is None else [
+        a % ndim for a in ((axis,) if isinstance(axis, int) else axis)]
+    return getitem(x, tuple(slice(None, None, -1) if a in axes else slice(None)
+                            for a in range(ndim)))
+
+
+def ravel(x):
+    """x flattened to one axis."""
+    return reshape(x, (-1,))
