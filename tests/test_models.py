@@ -353,3 +353,15 @@ def test_a_functional_model_predicts_on_the_device(device):
     model = two_in_two_out()
     outputs = model.predict([random(5, 4), random(5, 3, seed=1)], batch_size=2, verbose=0)
     assert all(isinstance(o, np.ndarray) and o.shape[0] == 5 for o in outputs)
+
+
+def test_a_functional_model_decides_training_even_for_a_call_that_recorded_training_true():
+    """Keras's files record training=True for calls of the augmentation layers (the default
+    they resolved); the model's own flag still wins, so predict does not augment."""
+    inputs = keras.Input(shape=(6,))
+    outputs = keras.layers.Dropout(0.5)(inputs, training=True)
+    model = keras.Model(inputs, outputs)
+    x = np.ones((4, 6), dtype="float32")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+    np.testing.assert_array_equal(model(x, training=False).numpy(), x)
+    assert (model(x).numpy() == 0).any()  # no flag given: the recorded one applies

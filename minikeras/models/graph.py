@@ -51,9 +51,13 @@ class Graph:
         _check_connected(self.inputs, self.nodes)
         _check_unique_names(self.operations)
 
-    def run(self, flat_inputs, call=None):
+    def run(self, flat_inputs, training=None, call=None):
         """Makes every call of the graph on ``flat_inputs`` (Tensors, in ``inputs`` order).
 
+        training: the model's flag; when not None it replaces a ``training``
+            argument a call recorded, as in Keras (Keras's files record the
+            default its layers resolved: training=True for the augmentation
+            layers, which predict must still turn off).
         call: ``call(operation, *args, **kwargs)`` makes each call in place of
             ``operation(*args, **kwargs)`` (``clone_model`` calls copies with it).
         Returns the outputs in the structure the model was built with.
@@ -63,6 +67,8 @@ class Graph:
             args, kwargs = tree.map_structure(
                 lambda v: values[id(v)] if isinstance(v, KerasTensor) else v,
                 (node.call_args, node.call_kwargs))
+            if training is not None and "training" in kwargs:
+                kwargs = {**kwargs, "training": training}
             outputs = (node.operation(*args, **kwargs) if call is None
                        else call(node.operation, *args, **kwargs))
             for x, value in zip(node.outputs, tree.flatten(outputs), strict=True):

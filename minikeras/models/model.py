@@ -74,7 +74,7 @@ class Model(Trainer, Layer):
             raise NotImplementedError(
                 f"Model {type(self).__name__} does not have a `call()` method implemented."
             )
-        outputs = self._graph.run(self._standardize_inputs(inputs))
+        outputs = self._graph.run(self._standardize_inputs(inputs), training=training)
         return _unpack_singleton(outputs)
 
     def _standardize_inputs(self, inputs):
