@@ -325,3 +325,33 @@ def compare_layers(layer, x, kind, training=False, seed=0, twin=None):
         a = np.zeros(w.shape) if w.grad is None else mk.backend.to_numpy(w.grad)
         assert_close(a, np.asarray(e), kind, "gradient", what=f"{name}: d/d({w.name})")
     return twin
+
+
+def compare_saved_models(ours, theirs, x, folder, kind, what):
+    """Saves twin models as .keras files (``folder``: a pathlib.Path), loads each framework's
+    file in the other, and asserts that both loaded models predict on ``x`` what the tf.keras
+    model predicts. Returns the model minikeras loaded from tf.keras's file.
+    """
+    ours.save(folder / "ours.keras")
+    theirs.save(folder / "theirs.keras")
+    loaded_by_keras = tf.keras.models.load_model(folder / "ours.keras")
+    loaded_by_us = mk.models.load_model(folder / "theirs.keras")
+    expected = theirs.predict(x, verbose=0)
+    for model, who in ((loaded_by_keras, "loaded by Keras"), (loaded_by_us, "saved by Keras")):
+        assert_close(model.predict(x, verbose=0), expected, kind, what=f"{what}, {who}")
+    return loaded_by_us
+
+
+def summary_text(model, **kwargs):
+    """What ``model.summary(**kwargs)`` prints, as one string (a minikeras or tf.keras model)."""
+    printed = []
+    model.summary(print_fn=lambda text, **_: printed.append(text), **kwargs)
+    return "".join(printed)
+
+
+def compare_models(ours, theirs, x, kind, what):
+    """Asserts twin models print the same summary(), count the same parameters and predict
+    the same on ``x``."""
+    assert summary_text(ours) == summary_text(theirs)
+    assert ours.count_params() == theirs.count_params()
+    assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), kind, what=what)

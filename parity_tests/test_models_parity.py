@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minikeras as mk
-from parity_tests.harness import assert_close, copy_weights, covers
+from parity_tests.harness import assert_close, copy_weights, covers, summary_text
 
 
 def build_mlp(lib, hidden=(256, 256), inputs=784, outputs=10):
@@ -138,12 +138,6 @@ def test_predict_matches_keras(name, rows, batch_size):
     expected = theirs.predict(data, batch_size=batch_size, verbose=0)
     assert_outputs_close(ours.predict(data, batch_size=batch_size, verbose=0), expected,
                          what=f"models.Model.predict ({name})")
-
-
-def summary_text(model, **kwargs):
-    printed = []
-    model.summary(print_fn=lambda text, **_: printed.append(text), **kwargs)
-    return "".join(printed)
 
 
 @pytest.mark.parametrize("name", sorted(BUILDS))

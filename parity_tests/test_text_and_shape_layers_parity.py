@@ -16,6 +16,8 @@ from parity_tests.harness import (
     assert_close,
     compare_functions,
     compare_layers,
+    compare_models,
+    compare_saved_models,
     copy_weights,
     covers,
     keras_twin,
@@ -465,38 +467,22 @@ def twins(name):
     return ours, theirs
 
 
-def summary_text(model):
-    printed = []
-    model.summary(print_fn=lambda text, **_: printed.append(text))
-    return "".join(printed)
-
-
 @covers("layers.Embedding", "layers.GroupNormalization", "layers.Dot")
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_models_of_these_layers_count_and_predict_as_keras(name):
     ours, theirs = twins(name)
-    assert summary_text(ours) == summary_text(theirs)
-    assert ours.count_params() == theirs.count_params()
-    x = model_inputs(name)
-    assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), "normalization",
-                 what=f"layers.Embedding ({name} model) predict")
+    compare_models(ours, theirs, model_inputs(name), "normalization",
+                   f"layers.Embedding ({name} model) predict")
 
 
 @covers("layers.Embedding", "layers.LayerNormalization", "layers.UpSampling2D")
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_keras_files_of_these_layers_move_both_ways(name, tmp_path):
     ours, theirs = twins(name)
-    x = model_inputs(name)
-    ours.save(tmp_path / "ours.keras")
-    theirs.save(tmp_path / "theirs.keras")
-    loaded_by_keras = tf.keras.models.load_model(tmp_path / "ours.keras")
-    loaded_by_us = mk.models.load_model(tmp_path / "theirs.keras")
+    loaded_by_us = compare_saved_models(ours, theirs, model_inputs(name), tmp_path,
+                                        "normalization", f"saving.load_model ({name} model)")
     assert [layer.name for layer in loaded_by_us.layers] == [layer.name for layer in
                                                            theirs.layers]
-    expected = theirs.predict(x, verbose=0)
-    for model, who in ((loaded_by_keras, "loaded by Keras"), (loaded_by_us, "saved by Keras")):
-        assert_close(model.predict(x, verbose=0), expected, "normalization",
-                     what=f"saving.load_model ({name} model, {who})")
 
 
 def build_lambda_model(lib):
