@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from minikeras import layers
+from minikeras.layers.base_image_preprocessing import BaseImagePreprocessingLayer
 from minikeras.layers.base_merge import Merge
 from minikeras.testing import strategies as mst
 
@@ -29,6 +30,7 @@ LAYER_CLASSES = sorted(
 # Arguments without a default, with a value that makes a working layer.
 REQUIRED = {
     "Activation": {"activation": "relu"},
+    "CenterCrop": {"height": 2, "width": 3},
     "AveragePooling1D": {"pool_size": 2},
     "AveragePooling2D": {"pool_size": 2},
     "Conv1D": {"filters": 2, "kernel_size": 2},
@@ -45,8 +47,15 @@ REQUIRED = {
     "InputLayer": {"shape": (3,)},
     "Lambda": {"function": lambda x: x * 2.0},
     "Permute": {"dims": (1,)},
+    "RandomBrightness": {"factor": 0.2},
+    "RandomContrast": {"factor": 0.2},
+    "RandomRotation": {"factor": 0.2},
+    "RandomTranslation": {"height_factor": 0.2, "width_factor": 0.2},
+    "RandomZoom": {"height_factor": 0.2},
     "RepeatVector": {"n": 2},
+    "Rescaling": {"scale": 0.5},
     "Reshape": {"target_shape": (-1,)},
+    "Resizing": {"height": 2, "width": 3},
     "SpatialDropout1D": {"rate": 0.5},
     "SpatialDropout2D": {"rate": 0.5},
 }
@@ -61,6 +70,8 @@ def good_input(layer):
     name = type(layer).__name__
     if isinstance(layer, Merge):
         return [VECTORS, VECTORS]
+    if isinstance(layer, BaseImagePreprocessingLayer):
+        return IMAGES
     if "Pool" in name or "Conv" in name or name.endswith(("1D", "2D")):
         return SEQUENCES if "1D" in name else IMAGES
     return VECTORS

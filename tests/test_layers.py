@@ -205,6 +205,43 @@ def noise_case(draw, make_layer):
     return layer, draw(mst.arrays(shape)), {"training": False}
 
 
+@st.composite
+def preprocessing_case(draw, make_layer):
+    """An image layer; the random ones in inference, where they are the identity (the
+    gradients of their transformations: tests/test_preprocessing_layers.py)."""
+    data_format = draw(st.sampled_from(["channels_last", "channels_first"]))
+    shape = draw(images(min_side=2, max_side=5))
+    return make_layer(draw, data_format), draw(mst.arrays(shape)), {"training": False}
+
+
+@st.composite
+def normalization_case(draw):
+    shape = draw(mst.shapes(min_dims=2, max_dims=3, max_side=4))
+    layer = layers.Normalization(axis=draw(st.sampled_from([-1, None])),
+                                 invert=draw(st.booleans()))
+    layer.adapt(np.random.default_rng(0).normal(2.0, 3.0, (6, *shape[1:])))
+    return layer, draw(mst.arrays(shape)), {}
+
+
+def _resizing(draw, data_format):
+    return layers.Resizing(draw(st.integers(1, 6)), draw(st.integers(1, 6)),
+                           interpolation=draw(st.sampled_from(["bilinear", "nearest"])),
+                           crop_to_aspect_ratio=draw(st.booleans()), data_format=data_format)
+
+
+RANDOM_IMAGE_LAYERS = {
+    "RandomFlip": lambda draw, data_format: layers.RandomFlip(data_format=data_format),
+    "RandomTranslation": lambda draw, data_format: layers.RandomTranslation(
+        0.2, 0.2, data_format=data_format),
+    "RandomRotation": lambda draw, data_format: layers.RandomRotation(
+        0.1, data_format=data_format),
+    "RandomZoom": lambda draw, data_format: layers.RandomZoom(0.2, data_format=data_format),
+    "RandomContrast": lambda draw, data_format: layers.RandomContrast(
+        0.3, data_format=data_format),
+    "RandomBrightness": lambda draw, data_format: layers.RandomBrightness(0.3),
+}
+
+
 CASES = {
     "Dense": dense_case(),
     **{name: convolution_case(getattr(layers, name)) for name in mst.CONVOLUTIONS},
@@ -246,6 +283,12 @@ CASES = {
     "ELU": activation_layer_case(layers.ELU),
     "PReLU": activation_layer_case(layers.PReLU),
     "Dot": dot_case(),
+    "Rescaling": shape_case(lambda shape: layers.Rescaling(0.5, offset=-1.0)),
+    "Normalization": normalization_case(),
+    "Resizing": preprocessing_case(_resizing),
+    "CenterCrop": preprocessing_case(lambda draw, data_format: layers.CenterCrop(
+        draw(st.integers(1, 6)), draw(st.integers(1, 6)), data_format=data_format)),
+    **{name: preprocessing_case(make_layer) for name, make_layer in RANDOM_IMAGE_LAYERS.items()},
 }
 
 # Public names of minikeras.layers that are not layers with a case, and why.

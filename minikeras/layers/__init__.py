@@ -8,6 +8,7 @@ from .average import Average, average
 from .average_pooling1d import AveragePooling1D, AvgPool1D
 from .average_pooling2d import AveragePooling2D, AvgPool2D
 from .batch_normalization import BatchNormalization
+from .center_crop import CenterCrop
 from .concatenate import Concatenate, concatenate
 from .conv1d import Conv1D, Convolution1D
 from .conv2d import Conv2D, Convolution2D
@@ -39,11 +40,20 @@ from .max_pooling2d import MaxPool2D, MaxPooling2D
 from .maximum import Maximum, maximum
 from .minimum import Minimum, minimum
 from .multiply import Multiply, multiply
+from .normalization import Normalization
 from .permute import Permute
 from .prelu import PReLU
+from .random_brightness import RandomBrightness
+from .random_contrast import RandomContrast
+from .random_flip import RandomFlip
+from .random_rotation import RandomRotation
+from .random_translation import RandomTranslation
+from .random_zoom import RandomZoom
 from .relu import ReLU
 from .repeat_vector import RepeatVector
+from .rescaling import Rescaling
 from .reshape import Reshape
+from .resizing import Resizing
 from .separable_conv2d import SeparableConv2D, SeparableConvolution2D
 from .softmax import Softmax
 from .spatial_dropout import SpatialDropout1D, SpatialDropout2D
@@ -81,4 +91,7 @@ __all__ = [
     "Softmax", "SpatialDropout1D", "SpatialDropout2D", "Subtract", "UnitNormalization",
     "UpSampling2D", "ZeroPadding2D", "add", "average", "concatenate", "deserialize", "dot",
     "maximum", "minimum", "multiply", "serialize", "subtract",
+    # preprocessing and augmentation
+    "CenterCrop", "Normalization", "RandomBrightness", "RandomContrast", "RandomFlip",
+    "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
 ]
