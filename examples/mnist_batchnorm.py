@@ -14,6 +14,18 @@ followed by BatchNormalization and ReLU; Dropout(0.3); softmax over the digits.
 
 About 99.4-99.5% test accuracy.
 
+A single short run tests far worse than it trains: evaluation normalizes with
+the moving averages (momentum 0.99), which after one epoch of 5,000 images
+(79 steps) still hold 0.99**79 = 45% of their starting values (mean 0,
+variance 1) and lag behind weights that Adam at 0.01 moves fast. How badly is
+a matter of chance, on either backend: in nine runs each (other seeds), such
+a run ended at 0.41-0.87 test accuracy on NumPy and 0.23-0.82 with --backend
+keras, all near 0.88 in training. Both compute the same steps
+(parity_tests/test_batchnorm_training_parity.py), but rounding differences
+grow at the ReLUs after batch normalization until two runs part: tf.keras's
+own float32 and float64 runs end that epoch with moving variances 25% apart.
+An epoch of all 60,000 images is 938 steps, and the averages have caught up.
+
     python examples/mnist_batchnorm.py                  # on NumPy
     python examples/mnist_batchnorm.py --backend keras  # the same model, trained by tf.keras
     python examples/mnist_batchnorm.py --epochs 2 --plot
