@@ -78,18 +78,21 @@ def select_backend(args):
     keras.utils.set_random_seed(args.seed)
 
 
-def load_mnist(args, image_shape):
+def load_mnist(args, image_shape, rescale=True):
     """``(x_train, y_train), (x_test, y_test)``: pixels as float32 in [0, 1], labels 0-9.
 
     image_shape: the shape of one image the model takes, e.g. (784,) for an
         MLP or (28, 28, 1) for a convnet (channels last, as in Keras).
+    rescale: False keeps the stored pixel values 0-255 (as float32), for a
+        model that rescales them itself (a Rescaling layer).
     args.train_samples, args.test_samples: keep only the first N of each.
     """
     (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     x_train, y_train = x_train[:args.train_samples], y_train[:args.train_samples]
     x_test, y_test = x_test[:args.test_samples], y_test[:args.test_samples]
-    x_train = x_train.reshape(-1, *image_shape).astype("float32") / 255  # (n, *image_shape)
-    x_test = x_test.reshape(-1, *image_shape).astype("float32") / 255
+    scale = 255 if rescale else 1
+    x_train = x_train.reshape(-1, *image_shape).astype("float32") / scale  # (n, *image_shape)
+    x_test = x_test.reshape(-1, *image_shape).astype("float32") / scale
     return (x_train, y_train), (x_test, y_test)
 
 

@@ -18,8 +18,11 @@ EXAMPLES = ROOT / "examples"
 TINY = ["--epochs", "1", "--batch-size", "64", "--train-samples", "128", "--test-samples", "32",
         "--verbose", "0"]
 MNIST_EXAMPLES = ["mnist_mlp.py", "mnist_convnet.py", "mnist_batchnorm.py",
-                  "custom_loss_and_metric.py", "multi_output.py", "train_loop_from_scratch.py"]
+                  "mnist_augmentation.py", "custom_loss_and_metric.py", "multi_output.py",
+                  "train_loop_from_scratch.py"]
 PLOTS = ["history.png", "model.png", "loss_graph.png"]
+# The pictures an example draws besides PLOTS and predictions.png.
+OWN_PLOTS = {"mnist_augmentation.py": ["augmented.png"]}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +73,7 @@ def test_mnist_example_runs_tiny_ends_with_test_accuracy_and_draws(name, data_di
     last_line = result.stdout.strip().splitlines()[-1]
     assert last_line.startswith("test_accuracy=")
     assert 0.0 <= printed_value(result.stdout, "test_accuracy") <= 1.0
-    assert_pngs(tmp_path / "run", [*PLOTS, "predictions.png"])
+    assert_pngs(tmp_path / "run", [*PLOTS, "predictions.png", *OWN_PLOTS.get(name, [])])
 
 
 def test_xor_is_learnt_and_drawn_into_runs_of_the_example(tmp_path):
