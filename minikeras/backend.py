@@ -7,6 +7,9 @@ that holds its arrays (``xp = backend.get_array_module(x)``) and calls
 through ``to_device`` and ``to_numpy``, at the edges of a computation: data in,
 metrics and weights out.
 
+``backend.mean``, ``backend.square``, ... are Keras 2's ``K.*`` functions, kept in
+``keras2_backend.py``.
+
 The backend is chosen by the ``MINIKERAS_BACKEND`` environment variable
 (``numpy`` or ``cupy``) when minikeras is imported, or later with
 ``set_backend(name)``.
@@ -316,6 +319,21 @@ def get_uid(prefix):
 def clear_session():
     """Forgets the layer names given so far, so new layers are named from scratch."""
     _uids.clear()
+
+
+def __getattr__(name):
+    """Keras 2's ``K.*`` functions (``K.mean``, ``K.square``, ...), from ``keras2_backend``:
+    imported at their first use, since they call the ops, which import this module."""
+    if not name.startswith("__"):
+        from . import keras2_backend
+        if name in keras2_backend.__all__:
+            return getattr(keras2_backend, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    from . import keras2_backend
+    return sorted({*globals(), *keras2_backend.__all__})
 
 
 _requested = os.environ.get("MINIKERAS_BACKEND", "numpy").strip().lower()
