@@ -372,6 +372,40 @@ def in_top_k(predictions, targets, k):
     return ops.in_top_k(targets, predictions, k)
 
 
+@_keras2("keras.ops.einsum")
+def batch_dot(x, y, axes=None):
+    """Per sample (axis 0), the dot product of x and y along ``axes``: x's axes[0] with y's
+    axes[1] (an int for both; by default x's last with y's last if y is 2-D, else with y's
+    second to last). The result has x's other axes then y's; from two 2-D inputs, (batch, 1).
+    """
+    x_rank, y_rank = len(ops.shape(x)), len(ops.shape(y))
+    if x_rank < 2 or y_rank < 2:
+        raise ValueError(f"batch_dot needs inputs of rank 2 or more; got shapes {ops.shape(x)} "
+                         f"and {ops.shape(y)}.")
+    if axes is None:
+        axes = (x_rank - 1, y_rank - 1 if y_rank == 2 else y_rank - 2)
+    elif isinstance(axes, int):
+        axes = (axes, axes)
+    x_axis, y_axis = axes[0] % x_rank, axes[1] % y_rank
+    if 0 in (x_axis, y_axis):
+        raise ValueError(f"batch_dot cannot sum over the batch axis 0 (axes={axes}); add a "
+                         "batch axis with keras.ops.expand_dims(x, 0) for unbatched inputs.")
+    if x_rank == 2:
+        x, x_axis = ops.expand_dims(x, 1), 2
+    if y_rank == 2:
+        y = ops.expand_dims(y, 2)
+    # x as (batch, its other axes, summed), y as (batch, summed, its other axes): a matmul.
+    x = ops.transpose(x, [a for a in range(len(ops.shape(x))) if a != x_axis] + [x_axis])
+    y = ops.transpose(y, [0, y_axis] + [a for a in range(1, len(ops.shape(y))) if a != y_axis])
+    x_kept, summed, y_kept = ops.shape(x)[1:-1], ops.shape(x)[-1], ops.shape(y)[2:]
+    product = ops.matmul(ops.reshape(x, (-1, math.prod(x_kept), summed)),
+                         ops.reshape(y, (-1, summed, math.prod(y_kept))))
+    product = ops.reshape(product, (-1, *x_kept, *y_kept))
+    if x_rank == 2:
+        return ops.squeeze(product, axis=1)
+    return ops.squeeze(product, axis=-1) if y_rank == 2 else product
+
+
 # Variables and constants.
 
 @_keras2("keras.Variable")

@@ -79,6 +79,10 @@ CALLS = {
     "zeros_like": (lambda K, x: K.zeros_like(x), "x", "elementwise"),
     "one_hot": (lambda K, i: K.one_hot(i, 5), "labels", "elementwise"),
     "gather": (lambda K, x, i: K.gather(x, i), "x picks", "elementwise"),
+    "batch_dot": (lambda K, x, y, c: K.concatenate([
+        K.flatten(K.batch_dot(x, y)), K.flatten(K.batch_dot(x, c, axes=(1, 1))),
+        K.flatten(K.batch_dot(c, y, axes=1)), K.flatten(K.batch_dot(c, c, axes=2))]),
+        "x y cube", "linear"),
     "in_top_k": (lambda K, p, i: K.in_top_k(p, i, 2), "probs labels", "elementwise"),
 }
 

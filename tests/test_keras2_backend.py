@@ -26,7 +26,8 @@ COLUMNS = np.array([True, False, True])
 LABELS = np.array([1, 2], dtype="int32")
 INPUTS = {"x": X, "y": Y, "probs": PROBS, "one_hot": ONE_HOT, "bits": BITS, "mask": MASK,
           "columns": COLUMNS, "labels": LABELS, "column": COLUMN,
-          "picks": PICKS, "cube": CUBE}
+          "picks": PICKS, "cube": CUBE,
+          "cube_t": np.swapaxes(CUBE, 1, 2)}
 
 
 def case(name, keras2, modern, spelling, inputs="x", differentiable=True):
@@ -139,6 +140,10 @@ CASES = [
          "keras.ops.one_hot", "labels", differentiable=False),
     case("gather", lambda K, x, i: K.gather(x, i), lambda x, i: ops.take(x, i, axis=0),
          "keras.ops.take", "x picks"),
+    case("batch_dot", lambda K, x, y: K.batch_dot(x, y, axes=1),
+         lambda x, y: ops.sum(x * y, axis=1, keepdims=True), "keras.ops.einsum", "x y"),
+    case("batch_dot_of_3d", lambda K, c, t: K.batch_dot(c, t), ops.matmul, "keras.ops.einsum",
+         "cube cube_t"),
     case("in_top_k", lambda K, p, i: K.in_top_k(p, i, 2), lambda p, i: ops.in_top_k(i, p, 2),
          "keras.ops.in_top_k", "probs labels", differentiable=False),
 ]
@@ -277,3 +282,12 @@ def test_a_keras2_custom_loss_and_metric_train_as_the_keras_ops_ones():
     assert history["loss"][-1] < history["loss"][0]
     for weight, expected in zip(weights, expected_weights, strict=True):
         np.testing.assert_allclose(weight, expected, rtol=1e-6)
+
+
+def test_batch_dot_refuses_vectors_and_the_batch_axis_saying_why():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with pytest.raises(ValueError, match="rank 2 or more"):
+            K.batch_dot(X[0], Y[0])
+        with pytest.raises(ValueError, match="batch axis 0"):
+            K.batch_dot(X, Y, axes=(0, 1))
