@@ -245,6 +245,24 @@ def min(x, axis=None, keepdims=False):
     return ops.min(x, axis=axis, keepdims=keepdims)
 
 
+@_keras2("keras.ops.prod")
+def prod(x, axis=None, keepdims=False):
+    """The product over ``axis``."""
+    return ops.prod(x, axis=axis, keepdims=keepdims)
+
+
+@_keras2("keras.ops.cumsum(x, axis=0)")
+def cumsum(x, axis=0):
+    """Running sums along ``axis`` (the first by default)."""
+    return ops.cumsum(x, axis=axis)
+
+
+@_keras2("keras.ops.cumprod(x, axis=0)")
+def cumprod(x, axis=0):
+    """Running products along ``axis`` (the first by default)."""
+    return ops.cumprod(x, axis=axis)
+
+
 @_keras2("keras.ops.any")
 def any(x, axis=None, keepdims=False):
     """Whether any value over ``axis`` is true (non-zero)."""
@@ -341,6 +359,21 @@ def concatenate(tensors, axis=-1):
     return ops.concatenate(tensors, axis=axis)
 
 
+@_keras2("keras.ops.tile")
+def tile(x, n):
+    """x repeated ``n`` times along each axis (``n``: an int or one int per axis)."""
+    return ops.tile(x, n)
+
+
+@_keras2('keras.ops.arange(start, stop, step, dtype="int32")')
+def arange(start, stop=None, step=1, dtype="int32"):
+    """start, start + step, ... before stop, as ``dtype`` (int32 by default); with one
+    argument, 0, 1, ... before start (nothing for a negative one)."""
+    if stop is None and start < 0:
+        start = 0
+    return ops.arange(start, stop, step, dtype=dtype)
+
+
 @_keras2("keras.ops.ones_like")
 def ones_like(x, dtype=None, name=None):
     """Ones of x's shape (and dtype, unless given); ``name`` is ignored."""
@@ -370,6 +403,13 @@ def in_top_k(predictions, targets, k):
     """Whether each row's target class is among its ``k`` largest predictions (Keras 2 takes
     the predictions first)."""
     return ops.in_top_k(targets, predictions, k)
+
+
+@_keras2("keras.ops.dot")
+def dot(x, y):
+    """The matrix product of x and y: x's last axis with y's second to last (its only one if
+    y is 1-D), the result having x's other axes then y's."""
+    return ops.dot(x, y)
 
 
 @_keras2("keras.ops.einsum")
@@ -422,6 +462,20 @@ def constant(value, dtype=None, shape=None, name=None):
     given; ``name`` is ignored."""
     tensor = ops.convert_to_tensor(value, dtype=dtype or backend.floatx())
     return tensor if shape is None else ops.broadcast_to(tensor, tuple(shape))
+
+
+@_keras2("keras.ops.stop_gradient")
+def stop_gradient(variables):
+    """x as a value no gradient flows back through (each of a list or tuple of them)."""
+    if isinstance(variables, (list, tuple)):
+        return [ops.stop_gradient(v) for v in variables]
+    return ops.stop_gradient(variables)
+
+
+@_keras2("keras.ops.convert_to_numpy")
+def get_value(x):
+    """The value of a Variable or Tensor as a NumPy array (anything else as it is)."""
+    return ops.convert_to_numpy(x) if hasattr(x, "numpy") else x
 
 
 @_keras2("variable.assign(value)")

@@ -58,6 +58,11 @@ CALLS = {
     "var": (lambda K, x: K.var(x), "x", "reduction"),
     "max": (lambda K, x: K.max(x, axis=1), "x", "reduction"),
     "min": (lambda K, x: K.min(x, axis=0, keepdims=True), "x", "reduction"),
+    "prod": (lambda K, p: K.prod(p, axis=1), "probs", "reduction"),
+    "cumsum": (lambda K, x: K.cumsum(x), "x", "reduction"),
+    "cumprod": (lambda K, p: K.cumprod(p, axis=1), "probs", "reduction"),
+    "arange": (lambda K: K.concatenate([K.arange(4), K.arange(-2), K.arange(1, 9, 3)]), "",
+               "elementwise"),
     "any": (lambda K, m: K.any(m, axis=1), "mask", "reduction"),
     "all": (lambda K, m: K.all(m, axis=0), "mask", "reduction"),
     "argmax": (lambda K, x: K.argmax(x), "x", "reduction"),
@@ -75,10 +80,15 @@ CALLS = {
     "transpose": (lambda K, x: K.transpose(x), "x", "elementwise"),
     "stack": (lambda K, x, y: K.stack([x, y], axis=1), "x y", "elementwise"),
     "concatenate": (lambda K, x, y: K.concatenate([x, y]), "x y", "elementwise"),
+    "tile": (lambda K, x: K.tile(x, (2, 3)), "x", "elementwise"),
+    "stop_gradient": (lambda K, x: K.stop_gradient(x) * x, "x", "elementwise"),
     "ones_like": (lambda K, x: K.ones_like(x), "x", "elementwise"),
     "zeros_like": (lambda K, x: K.zeros_like(x), "x", "elementwise"),
     "one_hot": (lambda K, i: K.one_hot(i, 5), "labels", "elementwise"),
     "gather": (lambda K, x, i: K.gather(x, i), "x picks", "elementwise"),
+    "dot": (lambda K, x, y, c: K.concatenate([K.flatten(K.dot(x, K.transpose(y))),
+                                              K.flatten(K.dot(x, c))]),
+            "x y cube", "linear"),
     "batch_dot": (lambda K, x, y, c: K.concatenate([
         K.flatten(K.batch_dot(x, y)), K.flatten(K.batch_dot(x, c, axes=(1, 1))),
         K.flatten(K.batch_dot(c, y, axes=1)), K.flatten(K.batch_dot(c, c, axes=2))]),
@@ -105,7 +115,8 @@ def test_each_keras2_function_computes_what_tf_keras_2s_does(name):
 
 
 def test_every_keras2_function_is_compared():
-    assert set(keras2_backend.__all__) - set(CALLS) == {"variable", "constant", "set_value"}
+    assert set(keras2_backend.__all__) - set(CALLS) == {"variable", "constant", "set_value",
+                                                                 "get_value"}
 
 
 def test_variables_and_constants_hold_what_tf_keras_2s_do():
@@ -115,7 +126,7 @@ def test_variables_and_constants_hold_what_tf_keras_2s_do():
         K.set_value(ours, Y)
         keras_K.set_value(theirs, Y)
         assert ours.dtype == theirs.dtype.name
-        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        np.testing.assert_array_equal(K.get_value(ours), keras_K.get_value(theirs))
         ours, theirs = K.constant(3, shape=(2, 2)), keras_K.constant(3, shape=(2, 2))
         assert ours.dtype == theirs.dtype.name
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -99,6 +99,12 @@ CASES = [
          "keras.ops.var"),
     case("max", lambda K, x: K.max(x, axis=1), lambda x: ops.max(x, axis=1), "keras.ops.max"),
     case("min", lambda K, x: K.min(x), ops.min, "keras.ops.min"),
+    case("prod", lambda K, p: K.prod(p, axis=1), lambda p: ops.prod(p, axis=1),
+         "keras.ops.prod", "probs"),
+    case("cumsum", lambda K, x: K.cumsum(x), lambda x: ops.cumsum(x, axis=0),
+         "keras.ops.cumsum(x, axis=0)"),
+    case("cumprod", lambda K, x: K.cumprod(x, axis=1), lambda x: ops.cumprod(x, axis=1),
+         "keras.ops.cumprod"),
     case("any", lambda K, m: K.any(m, axis=1), lambda m: ops.any(m, axis=1), "keras.ops.any",
          "mask", differentiable=False),
     case("all", lambda K, m: K.all(m), ops.all, "keras.ops.all", "mask", differentiable=False),
@@ -131,6 +137,10 @@ CASES = [
          "keras.ops.stack", "x y"),
     case("concatenate", lambda K, x, y: K.concatenate([x, y]),
          lambda x, y: ops.concatenate([x, y], axis=-1), "keras.ops.concatenate", "x y"),
+    case("tile", lambda K, x: K.tile(x, (2, 1)), lambda x: ops.tile(x, (2, 1)),
+         "keras.ops.tile"),
+    case("stop_gradient", lambda K, x: K.stop_gradient(x), ops.stop_gradient,
+         "keras.ops.stop_gradient", differentiable=False),
     case("ones_like", lambda K, x: K.ones_like(x), ops.ones_like, "keras.ops.ones_like",
          differentiable=False),
     case("zeros_like", lambda K, x: K.zeros_like(x, dtype="int32"),
@@ -140,6 +150,7 @@ CASES = [
          "keras.ops.one_hot", "labels", differentiable=False),
     case("gather", lambda K, x, i: K.gather(x, i), lambda x, i: ops.take(x, i, axis=0),
          "keras.ops.take", "x picks"),
+    case("dot", lambda K, x, c: K.dot(x, c), ops.dot, "keras.ops.dot", "x cube"),
     case("batch_dot", lambda K, x, y: K.batch_dot(x, y, axes=1),
          lambda x, y: ops.sum(x * y, axis=1, keepdims=True), "keras.ops.einsum", "x y"),
     case("batch_dot_of_3d", lambda K, c, t: K.batch_dot(c, t), ops.matmul, "keras.ops.einsum",
@@ -208,6 +219,26 @@ def test_on_symbolic_tensors_it_builds_the_keras_ops_graph(
     np.testing.assert_allclose(np.asarray(computed), np.asarray(expected), rtol=1e-6)
 
 
+def test_arange_counts_as_keras_2_did():
+    with pytest.warns(DeprecationWarning, match="keras.ops.arange"):
+        counted = K.arange(5)
+    np.testing.assert_array_equal(counted.numpy(), ops.arange(0, 5, 1, dtype="int32").numpy())
+    assert counted.dtype == "int32"
+    with pytest.warns(DeprecationWarning, match="keras.ops.arange"):
+        assert K.arange(-2).shape == (0,)
+    with pytest.warns(DeprecationWarning, match="keras.ops.arange"):
+        stepped = K.arange(1, 6, 2, dtype="float32")
+    np.testing.assert_array_equal(stepped.numpy(), ops.arange(1, 6, 2, dtype="float32").numpy())
+
+
+def test_stop_gradient_stops_the_gradient_of_one_tensor_or_of_a_list():
+    x = Tensor(X.copy(), requires_grad=True)
+    with pytest.warns(DeprecationWarning, match="keras.ops.stop_gradient"):
+        stopped, also_stopped = K.stop_gradient([x, x])
+    ops.sum(stopped * x + also_stopped).backward()
+    np.testing.assert_array_equal(x.grad, X)
+
+
 def test_shape_and_int_shape_give_the_shape_known_so_far():
     with pytest.warns(DeprecationWarning, match="keras.ops.shape"):
         assert K.int_shape(keras.Input((3, 4))) == (None, 3, 4)
@@ -221,7 +252,10 @@ def test_variable_constant_and_set_value_are_keras_variables_and_tensors():
     assert isinstance(variable, keras.Variable) and variable.dtype == "float32"
     with pytest.warns(DeprecationWarning, match=r"variable\.assign"):
         K.set_value(variable, Y)
-    np.testing.assert_array_equal(variable.numpy(), Y)
+    with pytest.warns(DeprecationWarning, match="keras.ops.convert_to_numpy"):
+        value = K.get_value(variable)
+    assert isinstance(value, np.ndarray)
+    np.testing.assert_array_equal(value, Y)
     with pytest.warns(DeprecationWarning, match="keras.ops.convert_to_tensor"):
         constant = K.constant(2, shape=(2, 3))
     np.testing.assert_array_equal(constant.numpy(), np.full((2, 3), 2.0, dtype="float32"))
@@ -236,7 +270,8 @@ def test_keras_3_backend_names_give_no_warning():
 
 def test_every_keras2_function_is_reached_through_backend_and_checked():
     checked = {name for c in CASES for name in c.values[0].__code__.co_names}
-    checked |= {"int_shape", "shape", "variable", "constant", "set_value"}
+    checked |= {"int_shape", "shape", "variable", "constant", "set_value", "get_value",
+                "arange"}
     assert set(keras2_backend.__all__) <= checked
     for name in keras2_backend.__all__:
         assert getattr(K, name) is getattr(keras2_backend, name)
