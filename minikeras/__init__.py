@@ -27,9 +27,11 @@ from .variables import Variable
 from . import config, random  # isort: skip  (on backend, initializers and ops)
 from . import callbacks, models, saving  # isort: skip  (they build on the modules above)
 from . import keras_bridge  # isort: skip  (on models and saving; imports TensorFlow lazily)
+from . import keras_api  # isort: skip
 from .models import Model, Sequential  # isort: skip
 
 host_memory.keep_freed_memory()  # for all the arrays to come
+keras_api.answer_missing_names_everywhere()  # after every module above is loaded
 
 __version__ = "0.1.0"
 

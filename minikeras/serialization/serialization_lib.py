@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from .. import backend
+from .. import backend, keras_api
 from ..autograd import Tensor
 from ..ops.function_operations import operation_class_named
 from . import object_registration
@@ -229,6 +229,11 @@ def _retrieve(name, registered_name, module, custom_objects, kind):
     found = _builtin(name, module, kind)
     if found is not None:
         return found
+    keras_part = keras_api.keras_component(module, name)
+    if keras_part is not None:  # not the user's own: one of Keras's that minikeras lacks
+        raise ValueError(keras_api.refusal(
+            keras_part, f"The file uses it ({kind} '{name}'), so minikeras cannot load the "
+            "file: load it with tf.keras (keras.saving.load_model), which has it."))
     close = difflib.get_close_matches(str(name), _builtin_names(module, kind), n=3)
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise ValueError(
