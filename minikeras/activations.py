@@ -17,7 +17,7 @@ __all__ = [
     "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "linear",
     "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu", "serialize", "sigmoid",
     "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid",
-    "squareplus", "swish", "tanh", "tanh_shrink", "threshold",
+    "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink", "threshold",
 ]
 
 
@@ -85,6 +85,13 @@ def softmax(x, axis=-1):
 def log_softmax(x, axis=-1):
     """log(softmax(x)) along ``axis``."""
     return ops.log_softmax(x, axis=axis)
+
+
+@register("sparsemax")
+def sparsemax(x, axis=-1):
+    """max(x - tau, 0) along ``axis``, tau chosen so that it sums to 1: a probability
+    distribution in which the small entries are exactly 0 (Martins & Astudillo, 2016)."""
+    return ops.sparsemax(x, axis=axis)
 
 
 @register("softplus")

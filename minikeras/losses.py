@@ -28,14 +28,14 @@ from .utils.naming import to_snake_case, unique_name
 __all__ = [
     "BCE", "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy", "CategoricalGeneralizedCrossEntropy", "CategoricalHinge",
-    "CosineSimilarity", "Dice", "Hinge", "Huber", "KLD", "KLDivergence", "LogCosh", "Loss",
-    "LossFunctionWrapper", "MAE", "MAPE", "MSE", "MSLE", "MeanAbsoluteError",
+    "Circle", "CosineSimilarity", "Dice", "Hinge", "Huber", "KLD", "KLDivergence", "LogCosh",
+    "Loss", "LossFunctionWrapper", "MAE", "MAPE", "MSE", "MSLE", "MeanAbsoluteError",
     "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
     "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge", "Tversky", "bce",
     "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
     "categorical_focal_crossentropy", "categorical_generalized_cross_entropy",
-    "categorical_hinge", "cosine_similarity", "deserialize", "dice", "get", "hinge", "huber",
-    "kl_divergence", "kld", "kullback_leibler_divergence", "log_cosh", "logcosh", "mae",
+    "categorical_hinge", "circle", "cosine_similarity", "deserialize", "dice", "get", "hinge",
+    "huber", "kl_divergence", "kld", "kullback_leibler_divergence", "log_cosh", "logcosh", "mae",
     "mape", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
     "mean_squared_logarithmic_error", "mse", "msle", "poisson", "serialize",
     "sparse_categorical_crossentropy", "squared_hinge", "tversky",
@@ -537,6 +537,53 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q):
     return (1.0 - ops.power(p, q)) / q
 
 
+@_REGISTRY.register("circle")
+def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True,
+           gamma=80, margin=0.4):
+    """The Circle loss (Sun et al., 2020) of L2-normalised embeddings: (batch, d) -> (batch,).
+
+    y_true: integer labels (batch,); y_pred: unit-norm embeddings (batch, d),
+    compared with ``ref_embeddings`` (refs, d) of labels ``ref_labels`` (default:
+    the batch itself, each sample's pair with itself left out with ``remove_diagonal``).
+    For the cosine distances d of a sample to its positives (same label) and
+    negatives, each logit is weighted by how far it is from its optimum:
+        positives: -gamma * relu(margin + d) * (margin - d)
+        negatives:  gamma * relu(1 + margin - d) * (1 - margin - d)
+    loss = softplus(logsumexp(positives) + logsumexp(negatives)). A sample
+    without a positive or a negative has loss 0 and is left out of the mean
+    (the losses carry a mask of where they are > 0, as in Keras).
+    """
+    y_pred = ops.convert_to_tensor(y_pred)
+    labels = ops.cast(ops.convert_to_tensor(y_true), "int32")
+    ref_embeddings = y_pred if ref_embeddings is None else ops.convert_to_tensor(ref_embeddings)
+    ref_labels = labels if ref_labels is None else ops.cast(
+        ops.convert_to_tensor(ref_labels), "int32")
+    distances = ops.maximum(1.0 - ops.matmul(y_pred, ops.transpose(ref_embeddings)), 0.0)
+    positive, negative = _pair_masks(labels, ref_labels, remove_diagonal)  # (batch, refs)
+    positive_weights = ops.maximum((margin + distances) * ops.cast(positive, distances.dtype), 0.0)
+    negative_weights = ops.maximum(
+        (1 + margin - distances) * ops.cast(negative, distances.dtype), 0.0)
+    positive_logits = -1 * gamma * positive_weights * (margin - distances)
+    negative_logits = gamma * negative_weights * (1 - margin - distances)
+    losses = ops.softplus(ops.logsumexp(ops.where(positive, positive_logits, -math.inf), axis=1)
+                          + ops.logsumexp(ops.where(negative, negative_logits, -math.inf), axis=1))
+    losses._keras_mask = losses > 0
+    return losses
+
+
+def _pair_masks(labels, ref_labels, remove_diagonal):
+    """(positive, negative): boolean (n, refs) masks of the pairs with the same label and
+    with different labels; with ``remove_diagonal``, no sample is its own positive."""
+    column = ops.reshape(labels, (-1, 1))  # (n, 1)
+    row = ops.reshape(ref_labels, (1, -1))  # (1, refs)
+    positive = ops.equal(column, row)
+    negative = ops.logical_not(positive)
+    if remove_diagonal:
+        xp = backend.get_array_module(positive.data)
+        positive = ops.logical_and(positive, ~xp.eye(*positive.shape, dtype=bool))
+    return positive, negative
+
+
 # Keras's aliases, as module attributes.
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
@@ -769,6 +816,22 @@ class CategoricalGeneralizedCrossEntropy(_BuiltinLoss):
         super().__init__(categorical_generalized_cross_entropy, name=name, reduction=reduction,
                          dtype=dtype, q=q)
         self.q = q
+
+
+@_REGISTRY.register("Circle")
+class Circle(_BuiltinLoss):
+    """The Circle loss of unit-norm embeddings against integer labels (see ``circle``):
+    pulls same-label embeddings together and pushes the others apart, each pair weighted
+    by how far it is from its optimum. Put a UnitNormalization layer before it.
+    """
+
+    def __init__(self, gamma=80.0, margin=0.4, remove_diagonal=True,
+                 reduction="sum_over_batch_size", name="circle", dtype=None):
+        super().__init__(circle, name=name, reduction=reduction, dtype=dtype, gamma=gamma,
+                         margin=margin, remove_diagonal=remove_diagonal)
+        self.gamma = gamma
+        self.margin = margin
+        self.remove_diagonal = remove_diagonal
 
 
 _REGISTRY.add(Loss, "Loss")

@@ -1,4 +1,5 @@
-"""Weight penalties added to the loss, as ``keras.regularizers``: L1, L2 and L1L2.
+"""Weight penalties added to the loss, as ``keras.regularizers``: L1, L2, L1L2 and
+OrthogonalRegularizer.
 
 A layer given ``kernel_regularizer=L2(0.01)`` adds 0.01 * sum(kernel ** 2) to
 ``layer.losses``, and training adds those to the loss, so the gradient
@@ -8,13 +9,13 @@ gradients come from there.
 
 import math
 
-from . import ops
+from . import backend, ops
 from .registry import Registry
 
 _REGISTRY = Registry("regularizer")
 
-__all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2",
-           "serialize"]
+__all__ = ["L1", "L1L2", "L2", "OrthogonalRegularizer", "Regularizer", "deserialize", "get", "l1",
+           "l1_l2", "l2", "orthogonal_regularizer", "serialize"]
 
 
 class Regularizer:
@@ -91,8 +92,46 @@ class L2(Regularizer):
         return {"l2": self.l2}
 
 
+@_REGISTRY.register("OrthogonalRegularizer", "orthogonal_regularizer")
+class OrthogonalRegularizer(Regularizer):
+    """Pushes the rows (mode="rows") or the columns ("columns") of a matrix to be orthogonal.
+
+    The penalty is ``factor`` times the mean, over the n (n - 1) / 2 pairs of
+    rows (or columns), of |cosine| between the two, so 0 for orthogonal ones.
+    On a Dense kernel (input_dim, units), "rows" makes the input features'
+    weight vectors orthogonal.
+    """
+
+    def __init__(self, factor=0.01, mode="rows"):
+        self.factor = _factor(factor, "factor", 0.01)
+        if mode not in ("rows", "columns"):
+            raise ValueError('Invalid value for argument `mode`. Expected one of {"rows", '
+                             f'"columns"}}. Received: mode={mode!r}')
+        self.mode = mode
+
+    def __call__(self, x):
+        if len(x.shape) != 2:
+            raise ValueError("Inputs to OrthogonalRegularizer must have rank 2. Received: "
+                             f"inputs.shape={tuple(x.shape)}")
+        if self.mode == "rows":
+            x = ops.normalize(x, axis=1)
+            cosines = ops.matmul(x, ops.transpose(x))  # (rows, rows)
+        else:
+            x = ops.normalize(x, axis=0)
+            cosines = ops.matmul(ops.transpose(x), x)  # (columns, columns)
+        size = cosines.shape[0]
+        xp = backend.get_array_module(cosines.data)
+        off_diagonal = ops.multiply(cosines, 1.0 - xp.eye(size, dtype=cosines.dtype))
+        pairs = size * (size - 1) / 2
+        return self.factor * 0.5 * ops.sum(ops.abs(off_diagonal)) / pairs
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
 # Keras's lower-case names are the classes themselves: l2(0.01) is L2(0.01).
 l1, l2, l1_l2 = L1, L2, L1L2
+orthogonal_regularizer = OrthogonalRegularizer
 
 
 def get(identifier):

@@ -90,3 +90,56 @@ def test_more_activations_match_keras(name, data):
     compare_functions(lambda t: getattr(mk.activations, name)(t, **kwargs),
                       lambda t: getattr(tf.keras.activations, name)(t, **kwargs), [x],
                       "elementwise", f"activations.{name}")
+
+
+def keras_sparsemax_as_fixed_upstream(x, axis=-1):
+    """tf.keras's sparsemax (keras/src/backend/tensorflow/nn.py) with the fix of
+    keras-team/keras#23469: tau sums the sorted logits over the support, where Keras 3.15
+    sums their cumulative sums (its output does not sum to 1 once two entries are in the
+    support). Differentiated by TensorFlow, as Keras's is."""
+    logits_sorted = tf.sort(x, direction="DESCENDING", axis=axis)
+    logits_cumsum = tf.cumsum(logits_sorted, axis=axis)
+    r_shape = [1] * len(x.shape)
+    r_shape[axis] = -1
+    r = tf.reshape(tf.range(1, tf.shape(x)[axis] + 1, dtype=x.dtype), r_shape)
+    support = logits_sorted - (logits_cumsum - 1) / r > 0
+    k = tf.reduce_sum(tf.cast(support, x.dtype), axis=axis, keepdims=True)
+    support_sum = tf.reduce_sum(tf.where(support, logits_sorted, 0.0), axis=axis, keepdims=True)
+    return tf.maximum(x - (support_sum - 1) / k, 0.0)
+
+
+@covers("activations.sparsemax")
+@given(data=st.data())
+def test_sparsemax_matches_keras_where_one_entry_wins(data):
+    # Keras 3.15's formula is right when the support is one entry: the largest leads the
+    # others by more than 1 (then sparsemax is one-hot and its gradient 0 off the winner).
+    x = data.draw(mst.arrays(mst.shapes(min_dims=1, max_dims=3), mst.moderate(-3, 3), "float32"))
+    axis = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    winner = np.argmax(x, axis=axis)
+    x = x + 7.0 * (np.arange(x.shape[axis]).reshape(
+        [-1 if i == axis % x.ndim else 1 for i in range(x.ndim)]) == np.expand_dims(
+        winner, axis))
+    compare_functions(lambda t: mk.activations.sparsemax(t, axis=axis),
+                      lambda t: tf.keras.activations.sparsemax(t, axis=axis), [x],
+                      "reduction", f"activations.sparsemax(axis={axis}), one winner")
+
+
+@given(data=st.data())
+def test_sparsemax_matches_keras_s_formula_as_fixed_upstream(data):
+    values = st.one_of(mst.moderate(-2, 2), st.sampled_from([0.0, 0.5, 1.0]))  # ties too
+    x = data.draw(mst.arrays(mst.shapes(min_dims=1, max_dims=3, max_side=6), values, "float32"))
+    axis = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    compare_functions(lambda t: mk.activations.sparsemax(t, axis=axis),
+                      lambda t: keras_sparsemax_as_fixed_upstream(t, axis=axis), [x],
+                      "reduction", f"activations.sparsemax(axis={axis})")
+    np.testing.assert_allclose(mk.activations.sparsemax(x, axis=axis).numpy().sum(axis=axis),
+                               1.0, rtol=1e-5)
+
+
+def test_installed_keras_still_has_the_sparsemax_threshold_bug():
+    # When this fails, tf.keras computes sparsemax right: compare with it directly instead
+    # of keras_sparsemax_as_fixed_upstream.
+    keras_output = tf.keras.activations.sparsemax(np.array([[0.0, 0.5, 1.0]], "float32"))
+    np.testing.assert_allclose(np.asarray(keras_output), [[0.0, 0.0, 0.25]])
+    np.testing.assert_allclose(mk.activations.sparsemax(
+        np.array([[0.0, 0.5, 1.0]], "float32")).numpy(), [[0.0, 0.25, 0.75]])

@@ -66,3 +66,33 @@ def test_a_custom_regularizer_subclass_adds_the_same_loss_as_in_keras():
     copy_weights(ours, theirs)
     assert_close(ours.losses[0].numpy(), np.asarray(theirs.losses[0]), "reduction",
                  what="regularizers.Regularizer subclass")
+
+
+@covers("regularizers.OrthogonalRegularizer", "regularizers.orthogonal_regularizer")
+@pytest.mark.parametrize("name, kwargs", [("OrthogonalRegularizer", {}),
+                                          ("OrthogonalRegularizer", {"factor": 0.3}),
+                                          ("orthogonal_regularizer", {"mode": "columns"})])
+@given(data=st.data())
+def test_orthogonal_regularizer_matches_keras(name, kwargs, data):
+    rows, columns = data.draw(st.integers(2, 6)), data.draw(st.integers(2, 6))
+    w = data.draw(mst.arrays((rows, columns), mst.away_from([0.0], 1e-2, mst.moderate()),
+                             "float32"))
+    ours = getattr(mk.regularizers, name)(**kwargs)
+    theirs = getattr(tf.keras.regularizers, name)(**kwargs)
+    # Keras keeps the factor as a float32 tensor: 0.3 comes back as 0.30000001.
+    assert ours.mode == theirs.get_config()["mode"]
+    assert ours.factor == pytest.approx(theirs.get_config()["factor"], rel=1e-7)
+    compare_functions(ours, theirs, [w], "reduction", f"regularizers.{name}{kwargs}")
+
+
+def test_orthogonal_regularizer_in_a_dense_layer_adds_keras_s_loss():
+    def build(module):
+        layer = module.layers.Dense(
+            3, kernel_regularizer=module.regularizers.OrthogonalRegularizer(0.2, "columns"))
+        layer(np.zeros((2, 5), dtype="float32"))
+        return layer
+
+    ours, theirs = build(mk), build(tf.keras)
+    copy_weights(ours, theirs)
+    assert_close(ours.losses[0].numpy(), np.asarray(theirs.losses[0]), "reduction",
+                 what="regularizers.OrthogonalRegularizer in Dense.losses")

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from minikeras import activations, ops
@@ -122,3 +122,36 @@ def test_softmax_output_remembers_its_logits_for_the_losses():
     x = Tensor(np.ones((2, 3)))
     assert activations.softmax(x)._keras_logits is x
     assert ops.sigmoid(x)._keras_logits is x
+
+
+def project_onto_simplex(x):
+    """Sparsemax by bisection on tau: the tau at which sum(max(x - tau, 0)) is 1."""
+    low, high = x.min() - 1.0, x.max()
+    for _ in range(200):
+        tau = (low + high) / 2
+        low, high = (tau, high) if np.maximum(x - tau, 0).sum() > 1 else (low, tau)
+    return np.maximum(x - (low + high) / 2, 0)
+
+
+@given(data=st.data())
+def test_sparsemax_is_the_projection_onto_the_simplex(data):
+    x = data.draw(mst.arrays(mst.shapes(min_dims=1, max_dims=3), mst.moderate(-3, 3)))
+    axis = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    expected = np.apply_along_axis(project_onto_simplex, axis, x)
+    y = activations.sparsemax(Tensor(x), axis=axis).numpy()
+    np.testing.assert_allclose(y, expected, atol=1e-12)
+    np.testing.assert_allclose(y.sum(axis=axis), 1.0, rtol=1e-12)
+
+
+@given(data=st.data())
+def test_sparsemax_gradient(data):
+    x = data.draw(mst.arrays(mst.shapes(min_dims=1, max_dims=2), mst.moderate(-3, 3)))
+    y = np.apply_along_axis(project_onto_simplex, -1, x)
+    tau = np.max(x - y, axis=-1, keepdims=True)  # x - y is tau on the support, x <= tau off it
+    assume(np.all(np.abs(x - tau) > 1e-3))  # no entry where its output starts to be 0
+    gradcheck(activations.sparsemax, x)
+
+
+def test_sparsemax_of_ties_and_of_a_clear_winner():
+    y = activations.sparsemax(Tensor(np.array([[0.5, 0.5, -1.0], [5.0, 1.0, 2.0]]))).numpy()
+    np.testing.assert_array_equal(y, [[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]])

@@ -55,7 +55,7 @@ def test_get_takes_classes_functions_and_none_and_refuses_the_rest():
     clip = lambda w: keras.ops.clip(w, -1.0, 1.0)  # noqa: E731
     assert constraints.get(clip) is clip
     with pytest.raises(ValueError, match="Could not interpret constraint identifier: unknown "
-                                         "constraint 'maxnorm'.*'max_norm'"):
+                                         "constraint 'maxnorm'.*Did you mean .*'max_norm'"):
         constraints.get("maxnorm")
     with pytest.raises(ValueError, match="Could not interpret constraint identifier"):
         constraints.get(3)

@@ -175,6 +175,25 @@ def test_logsumexp_of_huge_and_minus_infinite_values():
     np.testing.assert_allclose(x.grad, [[0.5, 0.5], [0.0, 1.0]])
 
 
+def test_logsumexp_of_a_slice_of_only_minus_infinity_is_minus_infinity_without_a_gradient():
+    x = Tensor(np.array([[-np.inf, -np.inf], [1.0, -np.inf]]), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no log(0) nor 0 / 0 on the way
+        y = ops.logsumexp(x, axis=1)
+        y.sum().backward()
+    np.testing.assert_array_equal(y.numpy(), [-np.inf, 1.0])
+    np.testing.assert_array_equal(x.grad, [[0.0, 0.0], [1.0, 0.0]])
+
+
+def test_where_passes_no_gradient_to_the_branch_it_did_not_take():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    z = ops.where(np.array([True, False]), x, y)
+    z.backward(np.array([np.nan, 5.0]))  # a NaN for y's first entry, which z did not take
+    np.testing.assert_array_equal(x.grad, [np.nan, 0.0])
+    np.testing.assert_array_equal(y.grad, [0.0, 5.0])
+
+
 @given(data=st.data())
 def test_normalize(data):
     x = data.draw(mst.arrays(mst.shapes(max_dims=3), mst.away_from([0.0], 0.1, mst.moderate())))

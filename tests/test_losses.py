@@ -21,6 +21,7 @@ ONE_HOT = np.eye(3)[[0, 2, 1, 1]]
 DISTRIBUTIONS = RNG.dirichlet(np.ones(3), 4) * 0.9 + 0.03  # inside (epsilon, 1 - epsilon)
 BINARY = RNG.integers(0, 2, (4, 3)).astype("float64")
 LABELS = np.array([0, 2, 1, 1])
+EMBEDDINGS = REGRESSION[0] / np.linalg.norm(REGRESSION[0], axis=1, keepdims=True)  # unit rows
 
 # name: (function, y_true, y_pred, options) -- smooth points, away from kinks and clipping.
 FUNCTIONS = {
@@ -62,6 +63,7 @@ FUNCTIONS = {
     "tversky": (losses.tversky, BINARY, POSITIVE[1], {"alpha": 0.3, "beta": 0.7, "axis": 1}),
     "categorical_generalized_cross_entropy": (losses.categorical_generalized_cross_entropy,
                                               LABELS, DISTRIBUTIONS, {"q": 0.7}),
+    "circle": (losses.circle, np.array([0, 1, 0, 1]), EMBEDDINGS, {"gamma": 4.0, "margin": 0.3}),
 }
 
 
@@ -258,7 +260,7 @@ CLASSES = {
     "CategoricalFocalCrossentropy": {"alpha": [0.1, 0.9], "gamma": 1.0, "from_logits": True},
     "SparseCategoricalCrossentropy": {"ignore_class": 0, "reduction": "mean"},
     "Dice": {"axis": (1, 2)}, "Tversky": {"alpha": 0.2, "beta": 0.8},
-    "CategoricalGeneralizedCrossEntropy": {"q": 0.3},
+    "CategoricalGeneralizedCrossEntropy": {"q": 0.3}, "Circle": {"gamma": 16.0, "margin": 0.2},
 }
 
 
@@ -346,6 +348,28 @@ def test_incompatible_shapes_are_refused_before_computing():
                                          r"losses of shape \(3,\)"):
         losses.MeanSquaredError()(np.zeros((3, 2)), np.zeros((3, 2), dtype="float32"),
                                   sample_weight=np.ones(2))
+
+
+def test_circle_leaves_samples_without_a_positive_out_of_the_mean():
+    # Samples 1 and 3 have no other sample of their label: no positive pair, loss 0.
+    labels = np.array([0, 1, 0, 2])
+    per_sample = losses.circle(labels, EMBEDDINGS).numpy()
+    assert per_sample[1] == per_sample[3] == 0.0 and (per_sample[[0, 2]] > 0).all()
+    np.testing.assert_allclose(losses.Circle()(labels, EMBEDDINGS).numpy(),
+                               per_sample[[0, 2]].mean(), rtol=1e-6)
+    with_self = losses.circle(labels, EMBEDDINGS, remove_diagonal=False).numpy()
+    assert (with_self > 0).all()  # each sample is its own positive
+
+
+def test_a_circle_loss_is_its_formula():
+    a, b, c = [1.0, 0.0], [0.6, 0.8], [0.0, 1.0]  # a's distances: 0.4 to b, 1.0 to c
+    gamma, margin = 2.0, 0.25
+    positive = -gamma * max(margin + 0.4, 0) * (margin - 0.4)  # b: a's only positive
+    negative = gamma * max(1 + margin - 1.0, 0) * (1 - margin - 1.0)  # c: its only negative
+    loss = losses.circle(np.array([3, 3, 4]), np.array([a, b, c]), gamma=gamma, margin=margin)
+    np.testing.assert_allclose(loss.numpy()[0], np.log1p(np.exp(positive + negative)),
+                               rtol=1e-12)
+    assert loss.numpy()[2] == 0.0  # c has no positive
 
 
 def test_categorical_crossentropy_of_one_class_warns_as_keras():

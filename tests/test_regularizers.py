@@ -75,3 +75,30 @@ def test_layer_losses_collect_every_weight_penalty():
     total.backward()
     np.testing.assert_allclose(layer.kernel.grad, 0.02 * kernel, rtol=1e-6)
     np.testing.assert_allclose(layer.bias.grad, [0.5, 0.5])
+
+
+@pytest.mark.parametrize("mode", ["rows", "columns"])
+def test_orthogonal_regularizer_is_the_mean_absolute_cosine_of_the_pairs(mode):
+    w = np.random.default_rng(2).standard_normal((4, 3))
+    vectors = w if mode == "rows" else w.T
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    cosines = unit @ unit.T
+    pairs = np.abs(cosines[np.triu_indices(len(unit), k=1)])
+    regularizer = regularizers.OrthogonalRegularizer(factor=0.3, mode=mode)
+    np.testing.assert_allclose(regularizer(Tensor(w)).item(), 0.3 * pairs.mean(), rtol=1e-12)
+    gradcheck(regularizer, w)
+
+
+def test_orthogonal_regularizer_is_zero_for_orthogonal_rows_and_checks_its_arguments():
+    rows = np.array([[0.0, 2.0, 0.0], [3.0, 0.0, 0.0]])
+    assert regularizers.OrthogonalRegularizer()(Tensor(rows)).item() == 0.0
+    with pytest.raises(ValueError, match="must have rank 2"):
+        regularizers.OrthogonalRegularizer()(Tensor(np.ones((2, 2, 2))))
+    with pytest.raises(ValueError, match="mode"):
+        regularizers.OrthogonalRegularizer(mode="diagonal")
+    with pytest.raises(ValueError, match="non-negative"):
+        regularizers.OrthogonalRegularizer(factor=-1.0)
+    regularizer = regularizers.get("orthogonal_regularizer")
+    config = regularizers.serialize(regularizers.OrthogonalRegularizer(0.2, "columns"))
+    assert type(regularizer) is regularizers.OrthogonalRegularizer
+    assert regularizers.deserialize(config).get_config() == {"factor": 0.2, "mode": "columns"}

@@ -55,7 +55,7 @@ def test_a_training_step_on_the_device_equals_the_one_on_numpy(device):
 @pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "softmax", "log_softmax",
                                   "softplus", "elu", "selu", "gelu", "silu", "leaky_relu",
                                   "hard_sigmoid", "softsign", "relu6", "erf", "exp",
-                                  "sqrt", "abs", "square", "log1p"])
+                                  "sqrt", "abs", "square", "log1p", "sparsemax"])
 def test_every_elementwise_op_runs_forward_and_backward_on_the_device(device, name):
     values = np.linspace(0.1, 2.0, 12, dtype="float32").reshape(3, 4)
     x = Tensor(backend.to_device(values), requires_grad=True)

@@ -32,6 +32,7 @@ from .activation import (
     softmax,
     softplus,
     softsign,
+    sparsemax,
     swish,
     tanh,
 )

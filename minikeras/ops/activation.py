@@ -232,6 +232,41 @@ class LogSoftmax(Function):
         return gy - xp.exp(self.y) * gy.sum(axis=self.axis, keepdims=True)
 
 
+class Sparsemax(Function):
+    """y = max(x - tau, 0) along an axis, with tau such that y sums to 1: the Euclidean
+    projection of x onto the probability simplex (Martins & Astudillo, 2016).
+
+    With x sorted in decreasing order, z_1 >= z_2 >= ..., the support S is the
+    k largest entries, those with 1 + j z_j > z_1 + ... + z_j, and
+    tau = (z_1 + ... + z_k - 1) / k. Inside S, y = x - tau and tau moves by
+    1/k with each x in S, so:  dL/dx_i = g_i - sum_{j in S} g_j / k  for i in S,
+    0 outside. (Like TensorFlow differentiating max(x - tau, 0), an x that is
+    exactly tau without being in S also passes its g_i on.)
+    """
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        z = -xp.sort(-x, axis=self.axis)  # decreasing along the axis
+        positions = [1] * x.ndim
+        positions[self.axis] = -1
+        j = xp.arange(1, x.shape[self.axis] + 1, dtype=x.dtype).reshape(positions)
+        in_support = z - (xp.cumsum(z, axis=self.axis) - 1) / j > 0  # the first k of z
+        self.k = in_support.sum(axis=self.axis, keepdims=True).astype(x.dtype)  # (.., 1, ..)
+        z_sum = xp.where(in_support, z, 0).sum(axis=self.axis, keepdims=True)
+        tau = (z_sum - 1) / self.k  # (.., 1, ..)
+        smallest = xp.take_along_axis(z, self.k.astype("int64") - 1, axis=self.axis)
+        self.support = x >= smallest  # equal entries are in S together
+        self.passing = x - tau >= 0
+        return xp.maximum(x - tau, 0)
+
+    def backward(self, gy):
+        passed = gy * self.passing
+        return passed - self.support * (passed.sum(axis=self.axis, keepdims=True) / self.k)
+
+
 def log_softmax_array(x, axis):
     """log(softmax(x)) of an array, as (x - max) - log(sum(exp(x - max))): never log of 0."""
     xp = get_array_module(x)
@@ -329,6 +364,12 @@ def softmax(x, axis=-1):
     y = (DeviceSoftmax() if rows_on_device(x, axis) else Softmax(axis))(x)
     y._keras_logits = x
     return y
+
+
+def sparsemax(x, axis=-1):
+    """The projection of x onto the probability simplex along ``axis``: like softmax it sums
+    to 1, but the small entries are exactly 0."""
+    return Sparsemax(axis)(x)
 
 
 def log_softmax(x, axis=-1):

@@ -297,7 +297,10 @@ class Where(Function):
         return xp.where(self.condition, x, y)
 
     def backward(self, gz):
-        return None, gz * self.condition, gz * ~self.condition
+        # Selected, not multiplied: a NaN or inf gradient arriving for the branch not taken
+        # (log of a -inf filler, say) must not leak into the other (NaN * 0 is NaN).
+        xp = get_array_module(gz)
+        return None, xp.where(self.condition, gz, 0), xp.where(self.condition, 0, gz)
 
 
 class Cast(Function):

@@ -98,6 +98,8 @@ class LogSumExp(Function):
 
     Computed as m + log(sum(exp(x - m))) with m the maximum (taken as 0 when
     it is infinite), so exp never overflows; the gradient reuses exp(x - m).
+    A slice of only -inf (a masked-out row) sums to 0: its y is -inf and its
+    gradient 0.
     """
 
     def __init__(self, axis, keepdims):
@@ -109,8 +111,10 @@ class LogSumExp(Function):
         peak = x.max(axis=self.axes, keepdims=True)  # (.., 1, ..)
         peak = xp.where(xp.isfinite(peak), peak, 0)
         self.shifted_exp = xp.exp(x - peak)  # (.., n, ..), values <= 1
-        self.total = self.shifted_exp.sum(axis=self.axes, keepdims=True)  # (.., 1, ..)
-        y = xp.log(self.total) + peak
+        total = self.shifted_exp.sum(axis=self.axes, keepdims=True)  # (.., 1, ..)
+        empty = total == 0
+        self.total = xp.where(empty, 1, total)  # no log(0) nor 0 / 0 for an empty slice
+        y = xp.where(empty, -xp.inf, xp.log(self.total) + peak)
         return y if self.keepdims else y.reshape(
             [n for i, n in enumerate(x.shape) if i not in self.axes])
 
