@@ -113,7 +113,7 @@ class Variable(Tensor):
 
     def __repr__(self):
         return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
-                f"value={self.numpy()!r}>")
+                f"value={self.numpy()}>")
 
 
 def _operand(value, dtype):

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minikeras import ops
+from minikeras import Variable, ops
 from minikeras.autograd import Tensor, gradcheck
 from minikeras.testing import strategies as mst
 
@@ -290,6 +290,15 @@ def test_non_differentiable_op(name):
     np.testing.assert_array_equal(result, expected)
 
 
+def test_convert_to_numpy_copies_tensors_and_variables_to_the_host():
+    variable = Variable(np.array([1.0, 2.0], dtype="float32"))
+    array = ops.convert_to_numpy(variable)
+    assert isinstance(array, np.ndarray) and array.dtype == np.float32
+    array[0] = 5.0
+    assert variable.numpy()[0] == 1.0  # a copy
+    np.testing.assert_array_equal(ops.convert_to_numpy([1, 2]), [1, 2])
+
+
 def test_convert_to_tensor_keeps_tensors_and_converts_the_rest():
     x = Tensor(np.ones(2, dtype="float32"))
     assert ops.convert_to_tensor(x) is x
@@ -302,7 +311,7 @@ def test_every_op_is_checked():
     checked = set(UNARY) | set(BINARY) | set(NON_DIFFERENTIABLE) | {
         "maximum", "minimum", "clip", "where", "cast", "sum", "mean", "max", "min", "var",
         "std", "matmul", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to",
-        "getitem", "concatenate", "stack", "convert_to_tensor",
+        "getitem", "concatenate", "stack", "convert_to_tensor", "convert_to_numpy",
     } | {  # checked in test_loss_ops.py
         "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
         "logsumexp", "normalize", "rsqrt", "divide_no_nan", "top_k", "in_top_k", "all", "any",

@@ -147,10 +147,10 @@ def test_a_schedule_is_not_a_variable_and_reads_the_iterations():
     schedule = optimizers.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
     optimizer = optimizers.SGD(schedule)
     w = keras.Variable(np.zeros(2, dtype="float32"))
-    assert optimizer.learning_rate == pytest.approx(0.1)
+    assert float(optimizer.learning_rate) == pytest.approx(0.1)
     optimizer.apply([np.ones(2, dtype="float32")], [w])
     np.testing.assert_allclose(w.numpy(), [-0.1, -0.1], rtol=1e-6)
-    assert optimizer.learning_rate == pytest.approx(0.05)
+    assert float(optimizer.learning_rate) == pytest.approx(0.05)
     assert [v.name for v in optimizer.variables] == ["iteration"]
     with pytest.raises(TypeError, match="cannot be set to a number"):
         optimizer.learning_rate = 0.01
@@ -161,10 +161,40 @@ def test_the_learning_rate_can_be_set_between_steps_as_callbacks_do():
     w = keras.Variable(np.zeros(1, dtype="float32"))
     optimizer.apply([np.ones(1, dtype="float32")], [w])
     optimizer.learning_rate = 0.01 * 0.6 ** 3
-    assert optimizer.learning_rate == pytest.approx(0.00216)
+    assert float(optimizer.learning_rate) == pytest.approx(0.00216)
     optimizer.apply([np.ones(1, dtype="float32")], [w])
     np.testing.assert_allclose(w.numpy(), [-0.01216], rtol=1e-6)
     assert optimizer.get_config()["learning_rate"] == pytest.approx(0.00216)
+
+
+def test_the_learning_rate_is_a_variable_as_in_keras():
+    optimizer = optimizers.Adam(0.01)
+    rate = optimizer.learning_rate
+    assert isinstance(rate, keras.Variable) and rate is optimizer.variables[1]
+    assert rate.path == f"{optimizer.name}/learning_rate" and rate.dtype == np.float32
+    assert float(rate) == pytest.approx(0.01) and rate.numpy() == np.float32(0.01)
+    assert keras.ops.convert_to_numpy(rate) == np.float32(0.01)
+    assert rate.value.numpy() == np.float32(0.01)
+    rate.assign(0.5)  # as a user's callback does
+    assert float(optimizer.learning_rate) == 0.5
+    optimizer.learning_rate = rate * 0.1  # a scalar Tensor
+    assert float(optimizer.learning_rate) == pytest.approx(0.05)
+    assert optimizer.learning_rate is rate  # assigned in place: the same Variable
+    with pytest.raises(ValueError, match="Received: learning_rate='fast'"):
+        optimizer.learning_rate = "fast"
+    schedule = optimizers.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+    optimizer.learning_rate = schedule
+    assert all(v is not rate for v in optimizer.variables)  # no longer the optimizer's
+    assert float(optimizer.learning_rate) == pytest.approx(0.1)
+
+
+def test_an_assignment_to_the_learning_rate_variable_reaches_the_next_step():
+    optimizer = optimizers.SGD(1.0)
+    w = keras.Variable(np.zeros(1, dtype="float32"))
+    optimizer.apply([np.ones(1, dtype="float32")], [w])
+    optimizer.learning_rate.assign(0.25)
+    optimizer.apply([np.ones(1, dtype="float32")], [w])
+    np.testing.assert_allclose(w.numpy(), [-1.25])
 
 
 def test_a_callable_learning_rate_is_called_at_each_step():
@@ -294,9 +324,9 @@ def test_updates_in_blocks_equal_updates_of_whole_arrays(name, monkeypatch):
 
 def test_get_serialize_and_deserialize_use_keras_names_and_defaults():
     adam = optimizers.get("adam")
-    assert isinstance(adam, optimizers.Adam) and adam.learning_rate == pytest.approx(0.001)
+    assert isinstance(adam, optimizers.Adam) and float(adam.learning_rate) == pytest.approx(0.001)
     assert isinstance(optimizers.get("RMSprop"), optimizers.RMSprop)
-    assert optimizers.get("sgd").learning_rate == pytest.approx(0.01)
+    assert float(optimizers.get("sgd").learning_rate) == pytest.approx(0.01)
     assert optimizers.get(adam) is adam
     config = optimizers.serialize(optimizers.Nadam(0.02, beta_1=0.8, clipnorm=1.0))
     assert config["class_name"] == "Nadam" and config["module"] == "keras.optimizers"

@@ -138,28 +138,42 @@ class Optimizer:
 
     @property
     def learning_rate(self):
-        """The learning rate of the next step, as a Python float."""
+        """The learning rate, as Keras gives it: the float32 Variable an optimizer created
+        with a number holds (``.assign(0.01)``, ``.numpy()``, ``float(...)``), the rate a
+        schedule gives at the current step (a Tensor), or what a callable returns."""
         if isinstance(self._learning_rate, Variable):
-            return self._host_value(self._learning_rate, float)
+            return self._learning_rate
         if isinstance(self._learning_rate, schedules.LearningRateSchedule):
-            return float(self._learning_rate(self._iterations))
-        return float(self._learning_rate())
+            return self._learning_rate(self._iterations)
+        return self._learning_rate()
 
     @learning_rate.setter
     def learning_rate(self, learning_rate):
-        """A number sets the rate (callbacks do this between epochs); a schedule replaces it."""
+        """A number (or a scalar Tensor) sets the rate, as callbacks do between epochs; a
+        schedule or a callable replaces it."""
         if isinstance(learning_rate, schedules.LearningRateSchedule) or callable(learning_rate):
             if isinstance(self._learning_rate, Variable):
                 self._variables.remove(self._learning_rate)
             self._learning_rate = learning_rate
-        elif isinstance(self._learning_rate, Variable):
-            self._learning_rate.assign(float(learning_rate))
-        else:
+        elif not isinstance(self._learning_rate, Variable):
             raise TypeError(
                 f"{type(self).__name__} was created with a {type(self._learning_rate).__name__}"
                 " as its learning_rate, so its learning rate cannot be set to a number. "
                 "Create the optimizer with a float learning_rate to make it settable."
             )
+        elif _is_real_number(learning_rate) or getattr(learning_rate, "shape", None) == ():
+            self._learning_rate.assign(learning_rate)
+        else:
+            raise ValueError(
+                f"{type(self).__name__}: a learning rate is set to a number, a scalar tensor, a "
+                f"LearningRateSchedule or a callable. Received: learning_rate={learning_rate!r}")
+
+    def _current_learning_rate(self):
+        """The learning rate of the next step as a Python float, read from the device only
+        when the Variable was assigned since the last read (see ``_host_value``)."""
+        if isinstance(self._learning_rate, Variable):
+            return self._host_value(self._learning_rate, float)
+        return float(self.learning_rate)
 
     def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="none",
                      layout=None, name=None):
@@ -391,7 +405,7 @@ class Optimizer:
     def _update(self, grads, variables):
         """Clipping, weight decay, then the optimizer's rule, with the current learning rate."""
         grads = self._clip_gradients(grads)
-        learning_rate = self.learning_rate
+        learning_rate = self._current_learning_rate()
         self._apply_weight_decay(variables, learning_rate)
         self._update_all(grads, variables, learning_rate)
 
