@@ -258,7 +258,10 @@ def get(identifier):
 
 
 def serialize(activation):
-    """The name of a built-in activation (a custom function is named by ``__name__``)."""
+    """The name of a built-in activation (a custom function is named by ``__name__``);
+    None, which layers read as no activation, is "linear"."""
+    if activation is None:
+        return "linear"
     return _REGISTRY.name_of(activation) or activation.__name__
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from . import backend
 from .autograd import Tensor
 from .registry import Registry
+from .serialization import deserialize_keras_object, serialize_keras_object
 
 _REGISTRY = Registry("initializer")
 
@@ -99,16 +100,22 @@ class Ones(Initializer):
 
 @_REGISTRY.register("Constant", "constant")
 class Constant(Initializer):
-    """Every element equal to ``value``."""
+    """Every element equal to ``value``: a number, or an array (or Tensor) broadcast to the
+    shape asked for. An array is saved as Keras saves it, as a "__numpy__" config."""
 
     def __init__(self, value=0.0):
         self.value = value
 
     def sample(self, shape, rng):
-        return np.full(shape, self.value, dtype="float64")
+        return np.broadcast_to(backend.to_numpy(self.value), shape).astype("float64")
 
     def get_config(self):
-        return {"value": self.value}
+        value = backend.to_numpy(self.value) if isinstance(self.value, Tensor) else self.value
+        return {"value": serialize_keras_object(value)}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(deserialize_keras_object(config["value"]))
 
 
 @_REGISTRY.register("Identity", "identity", "IdentityInitializer")
@@ -352,20 +359,37 @@ IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal  # Keras's old
 
 
 def get(identifier):
-    """An initializer from a name ("glorot_uniform"), a config dict, an instance, a class
-    or a callable ``(shape, dtype) -> values``."""
+    """An initializer from a name ("glorot_uniform"), a config dict, an instance, a class,
+    a callable ``(shape, dtype) -> values``, or the values themselves (an array or a
+    Tensor: the initializer returns them, for their shape only)."""
     if identifier is None:
         return None
     if isinstance(identifier, str):
         return _REGISTRY.get(identifier)()
     if isinstance(identifier, dict):
         return deserialize(identifier)
+    if isinstance(identifier, (Tensor, np.ndarray, np.generic)) or backend.is_array(identifier):
+        return _values_initializer(identifier)
     if callable(identifier):
         return identifier() if isinstance(identifier, type) else identifier
     raise TypeError(
         f"Could not interpret initializer {identifier!r}: expected a name such as "
         "'glorot_uniform', an Initializer or a function (shape, dtype) -> values."
     )
+
+
+def _values_initializer(values):
+    """An initializer returning ``values`` (cast to the dtype asked for), as Keras makes of
+    an array given where an initializer is expected."""
+
+    def initialize(shape, dtype=None):
+        if tuple(shape) != tuple(values.shape):
+            raise ValueError(f"Expected `shape` to be {tuple(values.shape)} for direct tensor "
+                             f"as initializer. Received shape={tuple(shape)}")
+        array = values.data if isinstance(values, Tensor) else values
+        return Tensor(backend.to_device(array, dtype=dtype or backend.floatx()))
+
+    return initialize
 
 
 def serialize(initializer):

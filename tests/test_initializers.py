@@ -1,5 +1,6 @@
 """Initializers: distributions, Keras's fans, seed semantics, names and configs."""
 
+import json
 import math
 
 import numpy as np
@@ -148,3 +149,33 @@ def test_draws_happen_on_the_host_and_land_on_the_device(device):
     on_device = values.numpy()
     backend.set_backend("numpy")
     np.testing.assert_array_equal(on_device, initializers.GlorotUniform(seed=2)((3, 4)).numpy())
+
+
+def test_a_constant_array_broadcasts_and_is_saved_as_keras_saves_arrays():
+    constant = initializers.Constant(np.array([1.0, 2.0], dtype="float32"))
+    np.testing.assert_array_equal(constant((3, 2)).numpy(), [[1, 2]] * 3)
+    config = constant.get_config()
+    assert config == {"value": {"class_name": "__numpy__",
+                                "config": {"value": [1.0, 2.0], "dtype": "float32"}}}
+    assert json.loads(json.dumps(config)) == config  # JSON, as a .keras file holds it
+    again = initializers.deserialize(initializers.serialize(constant))
+    np.testing.assert_array_equal(again((2,)).numpy(), [1, 2])
+    from_tensor = initializers.Constant(keras.ops.convert_to_tensor([3.0]))
+    assert from_tensor.get_config()["value"]["config"]["value"] == [3.0]
+    assert initializers.Constant(0.5).get_config() == {"value": 0.5}
+
+
+def test_an_array_or_tensor_is_its_own_initializer_as_in_keras():
+    values = np.arange(6, dtype="float64").reshape(2, 3)
+    initializer = initializers.get(values)
+    result = initializer((2, 3), dtype="float32")
+    assert result.dtype == np.float32
+    np.testing.assert_array_equal(result.numpy(), values)
+    with pytest.raises(ValueError, match=r"Expected `shape` to be \(2, 3\).*shape=\(3, 2\)"):
+        initializer((3, 2))
+    layer = keras.layers.Layer()
+    weight = layer.add_weight(shape=(2,), initializer=keras.ops.convert_to_tensor([5.0, 6.0]))
+    np.testing.assert_array_equal(weight.numpy(), [5.0, 6.0])
+    dense = keras.layers.Dense(2, kernel_initializer=values.T)
+    dense.build((None, 3))
+    np.testing.assert_array_equal(dense.kernel.numpy(), values.T)

@@ -398,3 +398,22 @@ def test_merging_incompatible_inputs_raises_a_clear_error(make_layer, inputs, me
     backend.clear_session()
     with pytest.raises(ValueError, match=message):
         make_layer()([np.zeros(shape, dtype="float32") for shape in inputs])
+
+
+@pytest.mark.parametrize("make", [lambda: layers.Dense(3, activation="relu"),
+                                  lambda: layers.Dense(3, activation="tanh"),
+                                  lambda: layers.Conv1D(3, 2, activation="relu"),
+                                  lambda: layers.Conv2D(3, 2, activation="sigmoid")])
+def test_an_activation_set_to_none_after_construction_is_linear(make):
+    layer = make()
+    rank = 2 if isinstance(layer, layers.Dense) else layer.rank + 2
+    x = np.random.default_rng(0).standard_normal((2,) + (4,) * (rank - 1)).astype("float32")
+    layer(x)
+    layer.activation = None
+    linear = make()
+    linear.activation = keras.activations.linear
+    linear(x)
+    linear.set_weights(layer.get_weights())
+    np.testing.assert_array_equal(layer(x).numpy(), linear(x).numpy())
+    assert (layer(x).numpy() < 0).any()  # no ReLU or sigmoid left
+    assert layer.get_config()["activation"] == "linear"

@@ -314,3 +314,27 @@ def test_metric_variables_work_in_a_custom_layer_too():
     layer(np.ones((2, 2), dtype="float32"))
     layer(np.ones((2, 2), dtype="float32"))
     assert layer.calls.item() == 2.0
+
+
+def test_variables_and_metrics_in_lists_and_dicts_are_tracked_as_in_keras():
+    class Bundle(metrics.Metric):
+        def __init__(self):
+            super().__init__(name="bundle")
+            self.hits = self.add_variable(name="hits")
+            self.extra = [mk.Variable(np.zeros(2, dtype="float32"), name="extra")]
+            self.by_name = {"first": metrics.Mean(name="first")}
+            self.later = []
+
+        def update_state(self, values):
+            self.by_name["first"].update_state(values)
+
+        def result(self):
+            return self.by_name["first"].result()
+
+    metric = Bundle()
+    metric.later.append(metrics.Sum(name="second"))  # appended after assignment, as Keras tracks
+    assert [v.name for v in metric.variables] == ["hits", "extra", "total", "count", "total"]
+    metric.update_state(np.array([2.0, 4.0]))
+    metric.extra[0].assign([1.0, 1.0])
+    metric.reset_state()
+    assert metric.result().item() == 0.0 and metric.extra[0].numpy().tolist() == [0.0, 0.0]

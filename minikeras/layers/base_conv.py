@@ -101,7 +101,9 @@ class BaseConv(Layer):
             inputs = self._pad_before(inputs)
         images = spatial.to_images(inputs, self.rank, self.data_format)
         outputs = spatial.from_images(self.convolve(images, relu), self.rank, self.data_format)
-        return outputs if relu else self.activation(outputs)
+        if relu or self.activation is None:  # None, set after construction, is linear
+            return outputs
+        return self.activation(outputs)
 
     def add_bias(self, outputs):
         """outputs (batch, height, width, channels) + the bias, if the layer has one."""

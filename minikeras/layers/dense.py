@@ -53,8 +53,10 @@ class Dense(Layer):
     def call(self, inputs):
         # One op for the product, the bias and a ReLU (see ops.fused_dense).
         relu = self.activation is activations.relu
-        outputs = ops.fused_dense(inputs, self.kernel, self.bias, relu=relu)
-        return outputs if relu else self.activation(outputs)  # (batch, .., units)
+        outputs = ops.fused_dense(inputs, self.kernel, self.bias, relu=relu)  # (batch, .., units)
+        if relu or self.activation is None:  # None, set after construction, is linear
+            return outputs
+        return self.activation(outputs)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)

@@ -24,6 +24,7 @@ from .. import backend, constraints, initializers, ops, regularizers
 from ..autograd import Tensor, no_grad
 from ..ops.symbolic import KerasTensor, Node, Operation, standardize_shape
 from ..utils import tree
+from ..utils.naming import current_path, name_scope
 from ..variables import Variable
 from .input_spec import InputSpec
 
@@ -62,6 +63,7 @@ class Layer(Operation):
     _arguments_configured_by_base = frozenset({
         "trainable", "name", "dtype", "activity_regularizer", "input_shape", "input_dim",
         "batch_input_shape", "batch_size"})
+    _parent_path = None  # the scopes this layer was first built or called in, see _name_scope
 
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None,
                  input_shape=None, input_dim=None, batch_input_shape=None, batch_size=None,
@@ -128,7 +130,8 @@ class Layer(Operation):
             initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
         variable = Variable(initializers.get(initializer), shape=tuple(shape or ()),
                             dtype=dtype, trainable=trainable, name=name)
-        variable.path = f"{self.name}/{variable.name}"
+        with name_scope(self.name, caller=self, parent_path=self._parent_path):
+            variable.path = f"{current_path()}/{variable.name}"
         variable.regularizer = regularizers.get(regularizer)
         variable.constraint = constraints.get(constraint)
         if not self._trainable:
@@ -252,7 +255,7 @@ class Layer(Operation):
             return self._symbolic_call(*args, **kwargs)
         inputs = tree.map_structure(lambda x: _to_tensor(x, self), args[0])
         self._check_input_spec(inputs)  # before build, as Keras: build may rely on the rank
-        with _errors_naming(self):
+        with _errors_naming(self), self._name_scope():
             self._maybe_build(tree.map_structure(
                 lambda t: None if t is None else tuple(t.shape), inputs))
             if not _call_context.active:
@@ -357,8 +360,18 @@ class Layer(Operation):
     def _maybe_build(self, input_shape):
         if not self.built:
             self._build_input_shape = input_shape  # for summary() and saving
-            self.build(input_shape)
+            with self._name_scope():
+                self.build(input_shape)
             self.built = True
+
+    def _name_scope(self):
+        """This layer's name scope, as Keras opens it around build and call: the weights a
+        layer creates are at "<path>/<layer>/<weight>", <path> being the scopes open when
+        it was first built or called ("sequential/dense/kernel" for a Dense that a
+        Sequential builds; "dense/kernel" for one called on a keras.Input)."""
+        if self._parent_path is None:
+            self._parent_path = current_path()
+        return name_scope(self.name, caller=self, parent_path=self._parent_path)
 
     def _check_input_spec(self, inputs):
         if self.input_spec is None:
@@ -401,9 +414,10 @@ class Layer(Operation):
     def _symbolic_call(self, *args, **kwargs):
         inputs = args[0]
         self._check_input_spec(inputs)
-        if not self.built:
-            self._maybe_build(_shape_structure(tree.map_structure(lambda x: x.shape, inputs)))
-        outputs = self.compute_output_spec(*args, **kwargs)
+        with self._name_scope():
+            if not self.built:
+                self._maybe_build(_shape_structure(tree.map_structure(lambda x: x.shape, inputs)))
+            outputs = self.compute_output_spec(*args, **kwargs)
         Node(self, args, kwargs, tree.flatten(outputs))
         return outputs
 

@@ -37,7 +37,6 @@ class Metric:
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self._dtype = _dtype_name(dtype) or backend.floatx()
         self._variables = []
-        self._metrics = []
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -72,8 +71,18 @@ class Metric:
 
     @property
     def variables(self):
-        """The state variables: this metric's own, then those of the metrics it holds."""
-        return list(self._variables) + [v for m in self._metrics for v in m.variables]
+        """The state variables, as Keras tracks them: this metric's own (made by
+        ``add_variable``, or Variables held in attributes, lists, tuples and dicts), then
+        those of the metrics held there, in the order they were set."""
+        own, held = list(self._variables), []
+        for value in vars(self).values():
+            for item in _held_objects(value):
+                if isinstance(item, Variable) and not any(item is v for v in own):
+                    own.append(item)
+                elif isinstance(item, Metric) and item is not self and not any(
+                        item is m for m in held):
+                    held.append(item)
+        return own + [v for metric in held for v in metric.variables]
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement update_state().")
@@ -91,15 +100,6 @@ class Metric:
         self.update_state(*args, **kwargs)
         return self.result()
 
-    def __setattr__(self, name, value):
-        # Variables and metrics held as attributes are tracked, as in Keras.
-        kind = "_metrics" if isinstance(value, Metric) else (
-            "_variables" if isinstance(value, Variable) else None)
-        tracked = vars(self).get(kind)
-        if tracked is not None and not any(value is known for known in tracked):
-            tracked.append(value)
-        object.__setattr__(self, name, value)
-
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
 
@@ -109,6 +109,18 @@ class Metric:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
+
+
+def _held_objects(value):
+    """The Variables and Metrics in an attribute's value: itself, or inside (nested) lists,
+    tuples and dicts."""
+    if isinstance(value, (Variable, Metric)):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [item for element in value for item in _held_objects(element)]
+    return []
 
 
 def _without_graph(method):

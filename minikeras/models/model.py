@@ -153,7 +153,8 @@ class Model(Trainer, Layer):
         if not self.built:
             self._build_input_shape = input_shape
             if type(self).build is not Model.build:
-                self.build(input_shape)
+                with self._name_scope():
+                    self.build(input_shape)
             self.built = True
 
     def build(self, input_shape=None):
@@ -286,6 +287,52 @@ class Model(Trainer, Layer):
         if shape is not None and not self.built:
             self.build(shape)
 
+    # -- the state as a tree of paths --------------------------------------
+
+    def get_state_tree(self, value_format="backend_tensor"):
+        """Every variable's value in nested dicts by path, as Keras gives them::
+
+            {"trainable_variables": {"sequential": {"dense": {"kernel": ..., "bias": ...}}},
+             "non_trainable_variables": {...}, "optimizer_variables": {"adam": {...}},
+             "metrics_variables": {"loss": {"total": ..., "count": ...}, ...}}
+
+        value_format: "backend_tensor" (the values as Tensors) or "numpy_array".
+        """
+        if value_format not in ("backend_tensor", "numpy_array"):
+            raise ValueError("Invalid `value_format` argument. Expected one of "
+                             "{'numpy_array', 'backend_tensor'}. Received: "
+                             f"value_format={value_format!r}")
+        optimizer = getattr(self, "optimizer", None)
+        groups = {
+            "trainable_variables": self.trainable_variables,
+            "non_trainable_variables": self.non_trainable_variables,
+            "optimizer_variables": optimizer.variables if optimizer is not None else [],
+            "metrics_variables": self.metrics_variables,
+        }
+        return {group: _nested_by_path(variables, value_format)
+                for group, variables in groups.items()}
+
+    def set_state_tree(self, state_tree):
+        """Assigns the values of a ``get_state_tree()`` dict (all or some of its groups and
+        paths, from minikeras or from Keras) to the variables at those paths."""
+        optimizer = getattr(self, "optimizer", None)
+        groups = {
+            "trainable_variables": lambda: self.trainable_variables,
+            "non_trainable_variables": lambda: self.non_trainable_variables,
+            "optimizer_variables": lambda: optimizer.variables if optimizer is not None else [],
+            "metrics_variables": lambda: self.metrics_variables,
+        }
+        for group, tree_of_values in state_tree.items():
+            if group not in groups:
+                raise ValueError(f"Unknown variable name: {group!r}: a state tree's keys are "
+                                 f"{sorted(groups)}.")
+            by_path = {variable.path: variable for variable in groups[group]()}
+            for path, value in _flat_by_path(tree_of_values).items():
+                if path not in by_path:
+                    raise ValueError(f"set_state_tree(): model '{self.name}' has no {group} "
+                                     f"variable at {path!r}. Known: {sorted(by_path)}.")
+                by_path[path].assign(value)
+
     def to_json(self, **kwargs):
         """The model's architecture as a JSON string (``keras.models.model_from_json`` reads it)."""
         return json.dumps(serialize_keras_object(self), **kwargs)
@@ -301,6 +348,35 @@ class Model(Trainer, Layer):
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Loads weights saved by ``save_weights`` (or from a ``.keras`` file)."""
         load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+
+def _nested_by_path(variables, value_format):
+    """{"dense": {"kernel": value, ...}, ...}: the variables' values nested by path."""
+    nested, seen = {}, set()
+    for variable in variables:
+        if variable.path in seen:
+            raise ValueError(
+                f"The following variable path is found twice in the model: '{variable.path}'. "
+                "`get_state_tree()` can only be called when all variable paths are unique. "
+                "Make sure to give unique names to your layers (and other objects).")
+        seen.add(variable.path)
+        *scopes, name = variable.path.split("/")
+        level = nested
+        for scope in scopes:
+            level = level.setdefault(scope, {})
+        level[name] = variable.numpy() if value_format == "numpy_array" else variable.value
+    return nested
+
+
+def _flat_by_path(nested, prefix=""):
+    """The leaves of nested dicts by their "/"-joined keys."""
+    flat = {}
+    for key, value in nested.items():
+        if isinstance(value, dict):
+            flat.update(_flat_by_path(value, f"{prefix}{key}/"))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def _functional_arguments(args, kwargs):

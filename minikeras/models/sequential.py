@@ -58,7 +58,8 @@ class Sequential(Model):
             )
         self._append(layer)
         if rebuild and self._graph is not None:
-            self._graph = Graph(self._graph.inputs[0], layer(self._graph.outputs[0]))
+            with self._name_scope():  # the layer's weights at "<sequential>/<layer>/..."
+                self._graph = Graph(self._graph.inputs[0], layer(self._graph.outputs[0]))
         elif rebuild:
             self._maybe_rebuild()
         else:
@@ -96,8 +97,9 @@ class Sequential(Model):
             self._layers = [InputLayer(batch_shape=input_shape), *self._layers]
         inputs = self._layers[0].output_tensor
         x = inputs
-        for layer in self._layers[1:]:
-            x = layer(x)
+        with self._name_scope():  # the layers' weights at "<sequential>/<layer>/...", as Keras
+            for layer in self._layers[1:]:
+                x = layer(x)
         self._graph = Graph(inputs, x)
         self.built = True
 

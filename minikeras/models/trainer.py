@@ -114,6 +114,11 @@ class Trainer:
         return found
 
     @property
+    def metrics_variables(self):
+        """The state variables of every metric in ``metrics``, in that order."""
+        return [variable for metric in self.metrics for variable in metric.variables]
+
+    @property
     def metrics_names(self):
         return [m.name for m in self.metrics]
 
