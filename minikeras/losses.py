@@ -205,6 +205,8 @@ class LossFunctionWrapper(Loss):
     predictions (batch, 1)).
     """
 
+    keras_location = ("keras.src.losses.losses", "LossFunctionWrapper")  # not public in Keras
+
     def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.fn = fn

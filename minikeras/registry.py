@@ -72,9 +72,14 @@ class Registry:
         module: where Keras keeps the built-in classes, e.g. "keras.losses".
         """
         cls = type(obj)
-        builtin = self.name_of(cls) is not None
-        return {"module": module if builtin else cls.__module__, "class_name": cls.__name__,
-                "config": obj.get_config(), "registered_name": None if builtin else cls.__name__}
+        if "keras_location" in vars(cls):  # a class Keras keeps outside its public modules
+            module, registered_name = cls.keras_location
+        elif self.name_of(cls) is not None:
+            registered_name = None
+        else:
+            module, registered_name = cls.__module__, cls.__name__
+        return {"module": module, "class_name": cls.__name__, "config": obj.get_config(),
+                "registered_name": registered_name}
 
     def name_of(self, obj):
         """The canonical name ``obj`` was registered under, or None."""

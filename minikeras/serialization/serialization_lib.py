@@ -31,6 +31,7 @@ from .safe_mode import load_lambda, safe_mode_scope
 # minikeras packages whose public classes and functions Keras has under "keras.<name>".
 _COMPONENTS = ("layers", "losses", "metrics", "optimizers", "initializers", "regularizers",
                "activations", "constraints", "models")
+_SUBCOMPONENTS = ("optimizers.schedules",)  # the same, one level down
 
 
 def _component(name):
@@ -46,10 +47,11 @@ def _public_module(obj):
     parts = module.split(".")
     if len(parts) < 2 or parts[0] != "minikeras" or parts[1] not in _COMPONENTS:
         return None
-    package = _component(parts[1])
+    component = ".".join(parts[1:3]) if ".".join(parts[1:3]) in _SUBCOMPONENTS else parts[1]
+    package = _component(component)
     if package is None or getattr(package, obj.__name__, None) is not obj:
         return None
-    return "keras" if parts[1] == "models" else f"keras.{parts[1]}"
+    return "keras" if component == "models" else f"keras.{component}"
 
 
 def serialize_keras_object(obj):
@@ -89,10 +91,9 @@ def _serialize_function(fn):
                       "in `custom_objects` when loading. Use a named, registered function.",
                       stacklevel=3)
         return {"class_name": "__lambda__", "config": {"value": None}}
-    public = _public_module(fn)
-    if public is not None:
-        return {"module": public, "class_name": "function", "config": fn.__name__,
-                "registered_name": None}
+    if _public_module(fn) is not None:  # written as Keras writes its own functions
+        return {"module": "builtins", "class_name": "function", "config": fn.__name__,
+                "registered_name": "function"}
     name = object_registration.get_registered_name(fn)
     return {"module": fn.__module__, "class_name": "function", "config": name,
             "registered_name": name}
@@ -283,6 +284,8 @@ def _candidate_packages(module, kind):
             "losses", "metrics", "activations"]
     elif module in ("keras", "keras.models") or module.startswith("keras.src.models"):
         candidates = ["models"]
+    elif "schedules" in module.split("."):
+        candidates = ["optimizers.schedules"]
     else:
         parts = module.split(".")
         candidates = [p for p in parts if p in _COMPONENTS] or list(_COMPONENTS)
