@@ -17,7 +17,7 @@ import time
 import warnings
 
 from . import backend
-from .utils import tree
+from .utils import keras2, tree
 from .utils.file_utils import atomic_write
 from .utils.io_utils import print_msg
 from .utils.progbar import Progbar
@@ -218,7 +218,7 @@ class History(Callback):
 
     def __init__(self):
         super().__init__()
-        self.history = {}
+        self.history = _HistoryDict()
         self.epoch = []
         self.stop_reason = None
 
@@ -231,6 +231,28 @@ class History(Callback):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
         self.model.history = self
+
+
+class _HistoryDict(dict):
+    """``History.history``: a dict of lists by log name, which also answers Keras 2's names
+    with a DeprecationWarning ("acc" for "accuracy": Keras 2.2 and before logged accuracy
+    as "acc" whichever name it was asked for by)."""
+
+    _KERAS2_NAMES = {"acc": "accuracy", "val_acc": "val_accuracy"}
+
+    def __missing__(self, key):
+        modern = self._KERAS2_NAMES.get(key)
+        if modern is None or modern not in self:
+            raise KeyError(key)
+        keras2.warn(f"history.history[{key!r}]", f"history.history[{modern!r}] (the name "
+                    "the metric was asked for by)")
+        return self[modern]
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
 
 class ProgbarLogger(Callback):
@@ -445,6 +467,22 @@ class EarlyStopping(MonitorCallback):
         return value
 
 
+def _keras2_period(kwargs):
+    """The number of epochs between two saves Keras 2's ``period=N`` asks for (1 without it);
+    any other argument is a TypeError."""
+    period = kwargs.pop("period", None)
+    if kwargs:
+        raise TypeError(f"ModelCheckpoint got unexpected keyword arguments {sorted(kwargs)}.")
+    if period is None:
+        return 1
+    keras2.warn("ModelCheckpoint(period=N)", "ModelCheckpoint(save_freq=N * steps_per_epoch)"
+                " (a number of batches)")
+    if isinstance(period, bool) or not isinstance(period, int) or period < 1:
+        raise ValueError(f"ModelCheckpoint: `period` must be a positive integer (epochs). "
+                         f"Received: period={period!r}")
+    return period
+
+
 class ModelCheckpoint(MonitorCallback):
     """Saves the model (or its weights) after each epoch, or every ``save_freq`` batches.
 
@@ -455,12 +493,15 @@ class ModelCheckpoint(MonitorCallback):
     save_best_only: save only when the monitored value improves.
     monitor, mode, initial_value_threshold: see MonitorCallback.
     save_freq: "epoch" or a number of batches.
+    period: Keras 2's argument (with a DeprecationWarning): save every ``period``
+        epochs, as ``save_freq=period * steps_per_epoch`` does.
     Files are written atomically: a crash mid-save leaves the previous file intact.
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch",
-                 initial_value_threshold=None):
+                 initial_value_threshold=None, **kwargs):
+        self._epochs_per_save = _keras2_period(kwargs)
         super().__init__(monitor, mode, initial_value_threshold)
         self.verbose = verbose
         self.filepath = os.fspath(filepath)
@@ -491,7 +532,7 @@ class ModelCheckpoint(MonitorCallback):
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:
             self._set_monitor_op()
-        if self.save_freq == "epoch":
+        if self.save_freq == "epoch" and (epoch + 1) % self._epochs_per_save == 0:
             self._save_model(epoch, None, logs or {})
 
     def _should_save_on_batch(self, batch):

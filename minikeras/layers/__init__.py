@@ -1,6 +1,7 @@
 """Layers with Keras's names, arguments and defaults: one layer per file."""
 
 from .. import serialization as _serialization
+from ..utils import keras2 as _keras2
 from .activation import Activation
 from .activity_regularization import ActivityRegularization
 from .add import Add, add
@@ -95,3 +96,28 @@ __all__ = [
     "CenterCrop", "Normalization", "RandomBrightness", "RandomContrast", "RandomFlip",
     "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
 ]
+
+# Keras 2's module paths of the layers (keras.layers.core.Dense...), for the tutorials that
+# use them: each name comes with a DeprecationWarning naming keras.layers.<name>.
+_KERAS2_MODULES = {
+    "core": ["Activation", "ActivityRegularization", "Dense", "Dropout", "Flatten", "Lambda",
+             "Masking", "Permute", "RepeatVector", "Reshape", "SpatialDropout1D",
+             "SpatialDropout2D"],
+    "convolutional": ["Conv1D", "Conv2D", "Conv2DTranspose", "Convolution1D", "Convolution2D",
+                      "Convolution2DTranspose", "Cropping1D", "Cropping2D", "DepthwiseConv2D",
+                      "SeparableConv1D", "SeparableConv2D", "SeparableConvolution2D",
+                      "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D"],
+    "pooling": ["AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D",
+                "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D",
+                "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
+                "GlobalMaxPooling2D", "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D"],
+    "normalization": ["BatchNormalization", "LayerNormalization"],
+    "merge": ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply",
+              "Subtract", "add", "average", "concatenate", "dot", "maximum", "minimum",
+              "multiply", "subtract"],
+    "embeddings": ["Embedding"],
+    "advanced_activations": ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"],
+    "noise": ["AlphaDropout", "GaussianDropout", "GaussianNoise"],
+}
+for _name, _names in _KERAS2_MODULES.items():
+    _keras2.alias_module(__name__, _name, _names, "keras.layers")

@@ -27,6 +27,7 @@ from ..utils import tree
 from ..utils.naming import current_path, name_scope
 from ..variables import Variable
 from .input_spec import InputSpec
+from .keras2_arguments import Keras2Arguments
 
 
 class _CallContext(threading.local):
@@ -40,7 +41,7 @@ class _CallContext(threading.local):
 _call_context = _CallContext()
 
 
-class Layer(Operation):
+class Layer(Operation, metaclass=Keras2Arguments):
     """Base class of layers: weights, lazy build, training flag, config, functional calls.
 
     Subclasses implement:

@@ -23,10 +23,11 @@ from ..ops.symbolic import KerasTensor, standardize_shape
 from ..saving import load_weights, save_model, save_weights, serialize_keras_object
 from ..utils import tree
 from .graph import Graph
+from .keras2_methods import Keras2Methods
 from .trainer import Trainer
 
 
-class Model(Trainer, Layer):
+class Model(Trainer, Keras2Methods, Layer):
     """A trainable group of layers: ``keras.Model(inputs, outputs)`` or a subclass with ``call()``.
 
     inputs, outputs: for the functional API, KerasTensors from ``keras.Input``

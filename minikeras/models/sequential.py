@@ -4,7 +4,7 @@ from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
 from ..ops.symbolic import KerasTensor
 from ..serialization import deserialize_keras_object, serialize_keras_object
-from ..utils import tree
+from ..utils import keras2, tree
 from .graph import Graph
 from .model import Model
 
@@ -137,6 +137,21 @@ class Sequential(Model):
         for layer in self.layers:
             inputs = layer(inputs)
         return inputs
+
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """Keras 2's class predictions (with a DeprecationWarning): the index of the largest
+        output, or for a single output unit whether it is above 0.5 (int32)."""
+        keras2.warn("model.predict_classes(x)", "np.argmax(model.predict(x), axis=-1), or "
+                    "(model.predict(x) > 0.5).astype('int32') for one sigmoid unit")
+        probabilities = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if probabilities.shape[-1] > 1:
+            return probabilities.argmax(axis=-1)
+        return (probabilities > 0.5).astype("int32")
+
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """Keras 2's name of ``predict`` (with a DeprecationWarning)."""
+        keras2.warn("model.predict_proba(x)", "model.predict(x)")
+        return self.predict(x, batch_size=batch_size, verbose=verbose)
 
     @property
     def layers(self):

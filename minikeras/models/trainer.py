@@ -28,7 +28,7 @@ from ..callbacks import CallbackList, TerminateOnNaN
 from ..ops.cross_entropy import labels_checked
 from ..runtime import parallel
 from ..serialization import deserialize_keras_object, serialize_keras_object
-from ..utils import tree
+from ..utils import keras2, tree
 from ..variables import UndoLog
 from . import data_adapters, data_checks
 from .compile_utils import (
@@ -240,7 +240,7 @@ class Trainer:
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1):
+            validation_batch_size=None, validation_freq=1, **kwargs):
         """Trains the model for ``epochs`` passes over the data; returns the History.
 
         x, y: arrays (lists or dicts of them for several inputs/outputs), or
@@ -253,7 +253,9 @@ class Trainer:
         sample_weight: one weight per sample (or per output, as a list/dict).
         initial_epoch, steps_per_epoch, validation_steps, validation_batch_size,
             validation_freq, verbose, callbacks: as in Keras.
+        nb_epoch: Keras 2's name of ``epochs`` (with a DeprecationWarning).
         """
+        epochs = _keras2_epochs(epochs, kwargs)
         self._assert_compiled("fit")
         _check_epochs(epochs, initial_epoch)
         _check_verbose(verbose)
@@ -694,6 +696,17 @@ def _restore_metric_states(metrics, states):
                 v.assign(states[id(v)])
         else:
             metric.reset_state()
+
+
+def _keras2_epochs(epochs, kwargs):
+    """``epochs``, or Keras 2's ``nb_epoch`` given instead; any other argument is a TypeError."""
+    nb_epoch = kwargs.pop("nb_epoch", None)
+    if kwargs:
+        raise TypeError(f"fit() got unexpected keyword arguments {sorted(kwargs)}.")
+    if nb_epoch is None:
+        return epochs
+    keras2.warn("fit(nb_epoch=...)", "fit(epochs=...)")
+    return nb_epoch
 
 
 def _check_epochs(epochs, initial_epoch):

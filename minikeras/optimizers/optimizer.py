@@ -35,6 +35,7 @@ from .. import backend, initializers
 from ..autograd import Tensor, no_grad
 from ..runtime import kernels
 from ..runtime.denormals import flushing_denormals
+from ..utils import keras2
 from ..utils.naming import to_snake_case, unique_name
 from ..variables import Variable
 from . import schedules
@@ -72,6 +73,10 @@ class Optimizer:
         if kwargs.pop("decay", None) is not None:
             warnings.warn("Argument `decay` is no longer supported and will be ignored.",
                           stacklevel=2)
+        if "lr" in kwargs:
+            keras2.warn(f"{type(self).__name__}(lr=...)",
+                        f"{type(self).__name__}(learning_rate=...)")
+            learning_rate = kwargs.pop("lr")
         if kwargs:
             raise ValueError(f"{type(self).__name__}: argument(s) not recognized: {kwargs}")
         _check_arguments(clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
@@ -167,6 +172,17 @@ class Optimizer:
             raise ValueError(
                 f"{type(self).__name__}: a learning rate is set to a number, a scalar tensor, a "
                 f"LearningRateSchedule or a callable. Received: learning_rate={learning_rate!r}")
+
+    @property
+    def lr(self):
+        """Keras 2's name of ``learning_rate`` (with a DeprecationWarning)."""
+        keras2.warn("optimizer.lr", "optimizer.learning_rate")
+        return self.learning_rate
+
+    @lr.setter
+    def lr(self, learning_rate):
+        keras2.warn("optimizer.lr", "optimizer.learning_rate")
+        self.learning_rate = learning_rate
 
     def _current_learning_rate(self):
         """The learning rate of the next step as a Python float, read from the device only

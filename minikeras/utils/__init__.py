@@ -24,6 +24,10 @@ from .progbar import Progbar
 from .py_dataset import PyDataset, Sequence
 from .random import set_random_seed
 
+from . import keras2  # isort: skip  (Keras 2's keras.utils.np_utils holds the names above)
+
+keras2.alias_module(__name__, "np_utils", ["normalize", "to_categorical"], "keras.utils")
+
 __all__ = [
     *_SERIALIZATION_NAMES,
     "Progbar",

@@ -1,0 +1,58 @@
+"""Keras 2's spellings, which most tutorials on the web still use: accepted, with a
+DeprecationWarning that names the Keras 3 spelling, and behaving exactly as that one.
+
+The README lists them all. Each place that accepts one calls ``warn``;
+``alias_module`` makes Keras 2's module paths (``keras.layers.core``,
+``keras.utils.np_utils``) whose names are the Keras 3 objects.
+"""
+
+import os
+import sys
+import types
+import warnings
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../minikeras
+
+
+def warn(old, new):
+    """A DeprecationWarning, pointing at the user's line: ``old`` is Keras 2's spelling of
+    what Keras 3 spells ``new``."""
+    level, frame = 1, sys._getframe(0)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(f"{old} is Keras 2's spelling; Keras 3 (and minikeras) spell it {new}. It "
+                  "works the same, but write the Keras 3 spelling.", DeprecationWarning,
+                  stacklevel=level)
+
+
+class _AliasModule(types.ModuleType):
+    """A Keras 2 module path whose attributes are objects Keras 3 keeps elsewhere."""
+
+    def __init__(self, name, names, modern_module, modern_path):
+        super().__init__(name, f"Keras 2's {name}: use {modern_path} instead.")
+        self._names = tuple(names)
+        self._modern_module = modern_module
+        self._modern_path = modern_path
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name not in self._names:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}: Keras 2's "
+                                 f"path holds {', '.join(self._names)}.")
+        keras2_path = self.__name__.replace("minikeras", "keras", 1)
+        warn(f"{keras2_path}.{name}", f"{self._modern_path}.{name}")
+        return getattr(self._modern_module, name)
+
+    def __dir__(self):
+        return list(self._names)
+
+
+def alias_module(package, name, names, modern_path):
+    """Makes ``<package>.<name>`` (e.g. minikeras.layers.core) a module whose ``names`` are
+    the package's own objects, each fetched with a DeprecationWarning naming
+    ``<modern_path>.<name>``. Only the names the package has are kept."""
+    module = sys.modules[package]
+    kept = [n for n in names if hasattr(module, n)]
+    alias = _AliasModule(f"{package}.{name}", kept, module, modern_path)
+    sys.modules[alias.__name__] = alias
+    setattr(module, name, alias)
+    return alias
