@@ -32,6 +32,15 @@ def test_penalty_and_gradient_match_keras(name, kwargs, data):
     compare_functions(ours, theirs, [w], "reduction", f"regularizers.{name}{kwargs}")
 
 
+def assert_layer_losses_match(build, what):
+    """``build(module)`` makes a built layer in minikeras or tf.keras; given the same weights,
+    the two must hold the same losses."""
+    ours, theirs = build(mk), build(tf.keras)
+    copy_weights(ours, theirs)
+    assert_close([loss.numpy() for loss in ours.losses],
+                 [np.asarray(loss) for loss in theirs.losses], "reduction", what=what)
+
+
 @covers("regularizers.L2", "regularizers.L1")
 def test_layer_losses_equal_keras_for_the_same_weights():
     def build(module):
@@ -40,12 +49,7 @@ def test_layer_losses_equal_keras_for_the_same_weights():
         layer(np.zeros((1, 5, 5, 2), dtype="float32"))
         return layer
 
-    ours, theirs = build(mk), build(tf.keras)
-    copy_weights(ours, theirs)
-    ours_losses = [loss.numpy() for loss in ours.losses]
-    theirs_losses = [np.asarray(loss) for loss in theirs.losses]
-    assert_close(ours_losses, theirs_losses, "reduction",
-                 what="regularizers.L2 and L1 in Conv2D.losses")
+    assert_layer_losses_match(build, "regularizers.L2 and L1 in Conv2D.losses")
 
 
 @covers("regularizers.Regularizer")
@@ -62,10 +66,7 @@ def test_a_custom_regularizer_subclass_adds_the_same_loss_as_in_keras():
         layer(np.zeros((2, 4), dtype="float32"))
         return layer
 
-    ours, theirs = build(mk), build(tf.keras)
-    copy_weights(ours, theirs)
-    assert_close(ours.losses[0].numpy(), np.asarray(theirs.losses[0]), "reduction",
-                 what="regularizers.Regularizer subclass")
+    assert_layer_losses_match(build, "regularizers.Regularizer subclass")
 
 
 @covers("regularizers.OrthogonalRegularizer", "regularizers.orthogonal_regularizer")
@@ -92,7 +93,4 @@ def test_orthogonal_regularizer_in_a_dense_layer_adds_keras_s_loss():
         layer(np.zeros((2, 5), dtype="float32"))
         return layer
 
-    ours, theirs = build(mk), build(tf.keras)
-    copy_weights(ours, theirs)
-    assert_close(ours.losses[0].numpy(), np.asarray(theirs.losses[0]), "reduction",
-                 what="regularizers.OrthogonalRegularizer in Dense.losses")
+    assert_layer_losses_match(build, "regularizers.OrthogonalRegularizer in Dense.losses")
