@@ -323,3 +323,15 @@ def test_configs_match_keras_and_load_both_ways(name):
     assert mk.metrics.deserialize(tf.keras.metrics.serialize(theirs)).get_config() == (
         ours.get_config())
     assert [v.path for v in ours.variables] == [v.path for v in theirs.variables]
+
+
+def test_a_result_formats_as_tf_keras_s_in_a_training_loop_s_print():
+    """TensorFlow's tutorials print ``f"Loss: {train_loss.result():0.2f}"``."""
+    results = []
+    for framework in (keras, mk):
+        loss, accuracy = framework.metrics.Mean(), framework.metrics.SparseCategoricalAccuracy()
+        loss.update_state([0.25, 1.5, 2.0])
+        accuracy.update_state([1, 0, 1], [[0.2, 0.8], [0.9, 0.1], [0.6, 0.4]])
+        results.append([f"{loss.result():0.2f}", f"{accuracy.result() * 100:0.2f}",
+                        f"{loss.result()}"])
+    assert results[0] == results[1] == ["1.25", "66.67", "1.25"]

@@ -167,3 +167,11 @@ def test_tensor_operators_build_the_same_graph_as_ops():
     for result, value in zip(expressions, expected, strict=True):
         np.testing.assert_allclose(result.numpy(), value)
         assert result.requires_grad
+
+
+def test_a_tensor_formats_as_its_values_do_in_numpy():
+    scalar, vector = Tensor(np.float32(2.5)), Tensor(np.array([1.0, 2.0], dtype=np.float32))
+    assert f"{scalar:.3f}" == "2.500" and f"{scalar}" == "2.5"
+    assert f"{vector}" == str(vector.numpy())
+    with pytest.raises(TypeError):
+        f"{vector:.3f}"  # as NumPy: an array has no number format

@@ -104,6 +104,11 @@ class Tensor:
     def __bool__(self):
         return bool(self.item())
 
+    def __format__(self, format_spec):
+        """Formats the values as NumPy does, as TensorFlow's tensors do:
+        ``f"{metric.result():.4f}"`` prints the number."""
+        return format(self.numpy(), format_spec)
+
     def __repr__(self):
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({self.numpy()!r}{grad})"
