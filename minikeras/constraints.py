@@ -15,6 +15,7 @@ axis=[0, 1, 2] gives one per filter.
 from . import backend, ops
 from .registry import Registry
 from .serialization import serialize_keras_object
+from .utils import keras2
 from .utils.naming import to_snake_case
 
 _REGISTRY = Registry("constraint")
@@ -119,6 +120,10 @@ for _cls in (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm):
 # Keras's lower-case names are the classes themselves: max_norm(2) is MaxNorm(2).
 max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm
 
+# Keras 2's names (from keras.constraints import maxnorm; kernel_constraint="maxnorm").
+_KERAS2_NAMES = {"maxnorm": "max_norm", "nonneg": "non_neg", "unitnorm": "unit_norm"}
+__getattr__ = keras2.renamed_attributes(__name__, _KERAS2_NAMES)
+
 
 def get(identifier):
     """A constraint from None, a name ("non_neg", "MaxNorm"), a config dict, a class, an
@@ -126,6 +131,9 @@ def get(identifier):
     if identifier is None:
         return None
     if isinstance(identifier, str):
+        if identifier in _KERAS2_NAMES:
+            keras2.warn(f"constraint {identifier!r}", f"{_KERAS2_NAMES[identifier]!r}")
+            identifier = _KERAS2_NAMES[identifier]
         return _REGISTRY.get(identifier)()
     if isinstance(identifier, dict):
         return deserialize(identifier)

@@ -20,6 +20,7 @@ from . import backend
 from .autograd import Tensor
 from .registry import Registry
 from .serialization import deserialize_keras_object, serialize_keras_object
+from .utils import keras2
 
 _REGISTRY = Registry("initializer")
 
@@ -356,6 +357,9 @@ glorot_uniform, glorot_normal, he_normal, he_uniform = (
     GlorotUniform, GlorotNormal, HeNormal, HeUniform)
 lecun_normal, lecun_uniform = LecunNormal, LecunUniform
 IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal  # Keras's older names
+# Keras 2's names (keras.initializers.normal(stddev=0.01)); as strings Keras 3 keeps them.
+__getattr__ = keras2.renamed_attributes(__name__, {
+    "zero": "zeros", "one": "ones", "normal": "random_normal", "uniform": "random_uniform"})
 
 
 def get(identifier):

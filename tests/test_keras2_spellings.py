@@ -40,6 +40,112 @@ def test_optimizer_lr_is_the_learning_rate():
     assert float(optimizer.learning_rate) == 0.5
 
 
+def fitted_weights(optimizer):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(optimizer, "mse")
+    model.fit(X, Y[:, :2], batch_size=4, epochs=2, shuffle=False, verbose=0)
+    return model.get_weights(), model.optimizer
+
+
+def test_optimizer_decay_is_keras_2_s_inverse_time_decay():
+    with keras2_warning(r"SGD\(learning_rate=keras.optimizers.schedules.InverseTimeDecay\("
+                        r"learning_rate, decay_steps=1, decay_rate=d\)\)"):
+        old = keras.optimizers.SGD(0.1, decay=0.5, momentum=0.9)
+    new = keras.optimizers.SGD(learning_rate=keras.optimizers.schedules.InverseTimeDecay(
+        0.1, decay_steps=1, decay_rate=0.5), momentum=0.9)
+    (old_weights, old), (new_weights, _) = fitted_weights(old), fitted_weights(new)
+    for a, b in zip(old_weights, new_weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # Keras 2's rate after n steps: lr / (1 + decay * n), n = 6 here.
+    np.testing.assert_allclose(float(old.learning_rate), 0.1 / (1 + 0.5 * 6), rtol=1e-6)
+
+
+def test_optimizer_decay_zero_leaves_the_rate_a_settable_number():
+    with keras2_warning(r"Adam\(learning_rate=keras.optimizers.schedules.InverseTimeDecay"):
+        optimizer = keras.optimizers.Adam(0.01, decay=0.0)
+    optimizer.learning_rate = 0.5
+    assert float(optimizer.learning_rate) == 0.5
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
+    with pytest.raises(ValueError, match="decay in the schedule"), pytest.warns(
+            DeprecationWarning):
+        keras.optimizers.Adam(schedule, decay=1e-3)
+
+
+def test_metric_reset_states():
+    metric = keras.metrics.Mean()
+    metric.update_state([1.0, 3.0])
+    with keras2_warning(r"metric.reset_state\(\)"):
+        metric.reset_states()
+    assert float(metric.result()) == 0.0 and all(float(v) == 0 for v in metric.variables)
+
+
+class Keras2Counter(keras.metrics.Metric):
+    """A metric written for Keras 2: its reset is named reset_states."""
+
+    def __init__(self, start=10.0, **kwargs):
+        super().__init__(**kwargs)
+        self.start = start
+        self.count = self.add_variable(name="count")
+        self.count.assign(start)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.count.assign_add(1.0)
+
+    def result(self):
+        return self.count
+
+    def reset_states(self):
+        self.count.assign(self.start)
+
+
+def test_a_metric_s_own_reset_states_is_its_reset_state():
+    metric = Keras2Counter()
+    metric.update_state(None, None)
+    with keras2_warning(r"Keras2Counter.reset_state\(\) \(rename the method\)"):
+        metric.reset_state()
+    assert float(metric.result()) == 10.0
+    model = small_model()
+    model.compile("sgd", "categorical_crossentropy",
+                  metrics=[Keras2Counter(start=5.0, name="counter")])
+    with pytest.warns(DeprecationWarning, match="rename the method"):
+        history = model.fit(X, Y, batch_size=4, epochs=2, verbose=0)
+    assert history.history["counter"] == [8.0, 8.0]  # reset to 5 each epoch, 3 steps
+
+    class CallsSuper(keras.metrics.Mean):
+        def reset_states(self):
+            super().reset_states()
+
+    metric = CallsSuper()
+    metric.update_state([4.0])
+    with pytest.warns(DeprecationWarning, match="rename the method"):
+        metric.reset_state()
+    assert float(metric.result()) == 0.0
+
+
+@pytest.mark.parametrize("old, new", [("maxnorm", "max_norm"), ("nonneg", "non_neg"),
+                                      ("unitnorm", "unit_norm")])
+def test_constraint_names(old, new):
+    with keras2_warning(f"keras.constraints.{new}"):
+        assert getattr(keras.constraints, old) is getattr(keras.constraints, new)
+    with keras2_warning(f"'{new}'"):
+        layer = keras.layers.Dense(2, kernel_constraint=old)
+    assert same_config(layer, keras.layers.Dense(2, kernel_constraint=new))
+
+
+def test_constraint_import():
+    with keras2_warning("keras.constraints.max_norm"):
+        from minikeras.constraints import maxnorm
+    assert maxnorm(3).get_config() == keras.constraints.MaxNorm(3).get_config()
+
+
+@pytest.mark.parametrize("old, new", [("zero", "zeros"), ("one", "ones"),
+                                      ("normal", "random_normal"), ("uniform", "random_uniform")])
+def test_initializer_names(old, new):
+    with keras2_warning(f"keras.initializers.{new}"):
+        assert getattr(keras.initializers, old) is getattr(keras.initializers, new)
+
+
 # (layer, Keras 2 arguments, the same in Keras 3)
 LAYER_ARGUMENTS = [
     (keras.layers.Dense, {"output_dim": 6, "init": "uniform"},

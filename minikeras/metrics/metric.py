@@ -13,6 +13,7 @@ from .. import backend, losses, ops
 from ..autograd import Tensor, no_grad
 from ..layers.layer import _dtype_name
 from ..registry import Registry
+from ..utils import keras2
 from ..utils.naming import to_snake_case, unique_name
 from ..variables import Variable
 
@@ -40,7 +41,7 @@ class Metric:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        for method in ("update_state", "result", "reset_state"):
+        for method in ("update_state", "result", "reset_state", "reset_states"):
             if method in vars(cls):
                 setattr(cls, method, _without_graph(vars(cls)[method]))
 
@@ -91,7 +92,27 @@ class Metric:
         raise NotImplementedError(f"{type(self).__name__} must implement result().")
 
     def reset_state(self):
-        """Sets every state variable to zero."""
+        """Sets every state variable to zero; runs instead a subclass's own
+        ``reset_states``, Keras 2's name of this method, as Keras 2 did."""
+        if self._defines_keras2_reset():
+            keras2.warn(f"{type(self).__name__}.reset_states()",
+                        f"{type(self).__name__}.reset_state() (rename the method)")
+            self.reset_states()
+            return
+        self._zero_state()
+
+    def reset_states(self):
+        """Keras 2's name of ``reset_state`` (with a DeprecationWarning)."""
+        if self._defines_keras2_reset():  # a subclass's reset_states calling super()'s
+            self._zero_state()
+            return
+        keras2.warn("metric.reset_states()", "metric.reset_state()")
+        self.reset_state()
+
+    def _defines_keras2_reset(self):
+        return type(self).reset_states is not Metric.reset_states
+
+    def _zero_state(self):
         for variable in self.variables:
             variable.assign(ops.zeros_like(variable))
 

@@ -70,13 +70,13 @@ class Optimizer:
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
-        if kwargs.pop("decay", None) is not None:
-            warnings.warn("Argument `decay` is no longer supported and will be ignored.",
-                          stacklevel=2)
+        decay = kwargs.pop("decay", None)
         if "lr" in kwargs:
             keras2.warn(f"{type(self).__name__}(lr=...)",
                         f"{type(self).__name__}(learning_rate=...)")
             learning_rate = kwargs.pop("lr")
+        if decay is not None:
+            learning_rate = _keras2_decayed(type(self).__name__, learning_rate, decay)
         if kwargs:
             raise ValueError(f"{type(self).__name__}: argument(s) not recognized: {kwargs}")
         _check_arguments(clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
@@ -636,6 +636,20 @@ def clip_by_global_norm(arrays, clip_norm):
     norm = global_norm(arrays)
     scale = clip_norm / xp.maximum(norm, clip_norm) + (norm - norm)  # NaN for an inf norm
     return [a * scale for a in arrays]
+
+
+def _keras2_decayed(name, learning_rate, decay):
+    """Keras 2's ``decay=d``: the rate ``learning_rate / (1 + d * iterations)``, which
+    Keras 3 spells as an InverseTimeDecay schedule (and ignores ``decay``)."""
+    keras2.warn(f"{name}(decay=d)", f"{name}(learning_rate=keras.optimizers.schedules."
+                "InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=d))")
+    if not _is_real_number(decay) or decay < 0 or not _is_real_number(learning_rate):
+        raise ValueError(f"{name}: Keras 2's `decay` is a number >= 0 that decays a number "
+                         f"learning rate; with a schedule, decay in the schedule. Received: "
+                         f"decay={decay!r}, learning_rate={learning_rate!r}")
+    if decay == 0:
+        return learning_rate
+    return schedules.InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)
 
 
 def _is_real_number(value):

@@ -3,7 +3,8 @@ DeprecationWarning that names the Keras 3 spelling, and behaving exactly as that
 
 The README lists them all. Each place that accepts one calls ``warn``;
 ``alias_module`` makes Keras 2's module paths (``keras.layers.core``,
-``keras.utils.np_utils``) whose names are the Keras 3 objects.
+``keras.utils.np_utils``) whose names are the Keras 3 objects, and
+``renamed_attributes`` a module's Keras 2 names (``keras.constraints.maxnorm``).
 """
 
 import os
@@ -56,3 +57,17 @@ def alias_module(package, name, names, modern_path):
     sys.modules[alias.__name__] = alias
     setattr(module, name, alias)
     return alias
+
+
+def renamed_attributes(module_name, renamed):
+    """A module ``__getattr__`` that answers Keras 2's names of the module's objects
+    (``renamed``: Keras 2 name -> Keras 3 name), each with a DeprecationWarning."""
+    public = module_name.replace("minikeras", "keras", 1)
+
+    def __getattr__(name):
+        if name not in renamed:
+            raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
+        warn(f"{public}.{name}", f"{public}.{renamed[name]}")
+        return getattr(sys.modules[module_name], renamed[name])
+
+    return __getattr__
