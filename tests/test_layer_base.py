@@ -158,3 +158,20 @@ def test_get_weights_returns_copies_that_training_does_not_change():
 def test_integer_inputs_become_floatx_not_float64():
     layer = keras.layers.Dense(2)
     assert layer(np.ones((1, 3), dtype="uint8")).dtype == np.float32
+
+
+def model_keyed_by_another_name(x):
+    return keras.Model({"b": x}, keras.layers.Dense(1)(x))
+
+
+@pytest.mark.parametrize("construct", [
+    lambda: keras.layers.Embedding(10, 4, input_length=5),
+    lambda: keras.layers.LayerNormalization(rms_scaling=True),
+    lambda: keras.layers.InputLayer(input_shape=(2,)),
+    lambda: model_keyed_by_another_name(keras.Input((2,), name="a")),
+])
+def test_a_constructor_s_warning_points_at_the_user_s_line(construct):
+    """The layers' metaclass (Keras 2's argument names) adds a frame to every constructor."""
+    with pytest.warns(UserWarning) as caught:
+        construct()
+    assert caught[0].filename == __file__

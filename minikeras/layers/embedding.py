@@ -1,8 +1,7 @@
 """Embedding: turns integer indices (words, tokens) into learned dense vectors."""
 
-import warnings
-
 from .. import constraints, initializers, ops, regularizers
+from ..utils import user_warnings
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -36,8 +35,8 @@ class Embedding(Layer):
             raise ValueError("Embedding in minikeras supports neither LoRA (lora_rank) nor "
                              "quantization (quantization_config).")
         if kwargs.pop("input_length", None) is not None:
-            warnings.warn("Embedding: the argument `input_length` is deprecated. Just remove it.",
-                          stacklevel=2)
+            user_warnings.warn("Embedding: the argument `input_length` is deprecated. Just "
+                               "remove it.")
         super().__init__(**kwargs)
         self.input_dim, self.output_dim = input_dim, output_dim
         self.embeddings_initializer = initializers.get(embeddings_initializer)

@@ -1,10 +1,9 @@
 """Input and InputLayer: where a functional graph starts."""
 
-import warnings
-
 import numpy as np
 
 from ..ops.symbolic import KerasTensor, Node, standardize_shape
+from ..utils import user_warnings
 from .layer import Layer
 
 
@@ -26,8 +25,7 @@ class InputLayer(Layer):
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
                  batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
         if "input_shape" in kwargs:
-            warnings.warn("Argument `input_shape` is deprecated. Use `shape` instead.",
-                          stacklevel=2)
+            user_warnings.warn("Argument `input_shape` is deprecated. Use `shape` instead.")
             shape = kwargs.pop("input_shape")
         batch_shape = kwargs.pop("batch_input_shape", batch_shape)
         if sparse or ragged:

@@ -1,9 +1,8 @@
 """LayerNormalization: normalizes each sample over its features, the same in training and
 inference."""
 
-import warnings
-
 from .. import constraints, initializers, ops, regularizers
+from ..utils import user_warnings
 from .arguments import axes_argument, check_axes, number_argument
 from .input_spec import InputSpec
 from .layer import Layer
@@ -28,9 +27,9 @@ class LayerNormalization(Layer):
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
         rms_scaling = kwargs.pop("rms_scaling", False)
         if rms_scaling:
-            warnings.warn("LayerNormalization: `rms_scaling=True` is deprecated (as in Keras): it "
-                          "divides by the standard deviation, not by the root mean square.",
-                          stacklevel=2)
+            user_warnings.warn("LayerNormalization: `rms_scaling=True` is deprecated (as in "
+                               "Keras): it divides by the standard deviation, not by the root "
+                               "mean square.")
         super().__init__(**kwargs)
         self.axis = axes_argument(axis, "LayerNormalization")
         self.epsilon = number_argument(epsilon, "epsilon", "LayerNormalization", minimum=0)

@@ -21,7 +21,7 @@ from ..autograd import Tensor, no_grad
 from ..layers.layer import Layer
 from ..ops.symbolic import KerasTensor, standardize_shape
 from ..saving import load_weights, save_model, save_weights, serialize_keras_object
-from ..utils import tree
+from ..utils import tree, user_warnings
 from .graph import Graph
 from .keras2_methods import Keras2Methods
 from .trainer import Trainer
@@ -54,11 +54,11 @@ class Model(Trainer, Keras2Methods, Layer):
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
         for key, x in (inputs.items() if isinstance(inputs, dict) else ()):
             if isinstance(x, KerasTensor) and key != x.name:
-                warnings.warn(
+                user_warnings.warn(
                     "When providing `inputs` as a dict, all keys in the dict must match the "
                     f"names of the corresponding tensors. Received key '{key}' mapping to "
                     f"value {x} which has name '{x.name}'. Change the tensor name to '{key}' "
-                    f"(via `Input(..., name='{key}')`)", stacklevel=4)
+                    f"(via `Input(..., name='{key}')`)")
         graph = Graph(inputs, outputs)
         self._graph = graph
         self._layers = list(graph.layers)

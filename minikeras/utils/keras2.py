@@ -7,23 +7,17 @@ The README lists them all. Each place that accepts one calls ``warn``;
 ``renamed_attributes`` a module's Keras 2 names (``keras.constraints.maxnorm``).
 """
 
-import os
 import sys
 import types
-import warnings
 
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../minikeras
+from . import user_warnings
 
 
 def warn(old, new):
-    """A DeprecationWarning, pointing at the user's line: ``old`` is Keras 2's spelling of
-    what Keras 3 spells ``new``."""
-    level, frame = 1, sys._getframe(0)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(f"{old} is Keras 2's spelling; Keras 3 (and minikeras) spell it {new}. It "
-                  "works the same, but write the Keras 3 spelling.", DeprecationWarning,
-                  stacklevel=level)
+    """A DeprecationWarning, on the user's line: ``old`` is Keras 2's spelling of what
+    Keras 3 spells ``new``."""
+    user_warnings.warn(f"{old} is Keras 2's spelling; Keras 3 (and minikeras) spell it {new}. "
+                       "It works the same, but write the Keras 3 spelling.", DeprecationWarning)
 
 
 class _AliasModule(types.ModuleType):
