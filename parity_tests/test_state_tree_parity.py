@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 import minikeras as mk
+from minikeras.models.model import _flat_by_path
 from parity_tests.harness import assert_close, copy_weights, covers
 
 
@@ -23,15 +24,9 @@ def functional(lib):
     return lib.Model(inputs, outputs, name="graph")
 
 
-def flat(tree, prefix=""):
-    """{"group/path": value} of a state tree."""
-    found = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            found.update(flat(value, f"{prefix}{key}/"))
-        else:
-            found[f"{prefix}{key}"] = np.asarray(value)
-    return found
+def flat(tree):
+    """{"group/path": array} of a state tree."""
+    return {path: np.asarray(value) for path, value in _flat_by_path(tree).items()}
 
 
 def trained_twins(build):
