@@ -76,3 +76,17 @@ def test_callbacks_change_the_rate_as_in_keras(name):
         float(theirs.optimizer.learning_rate), rel=1e-6)
     for a, e in zip(ours.get_weights(), theirs.get_weights(), strict=True):
         assert_close(a, e, "training", what="optimizers.Optimizer.learning_rate: weights")
+
+
+def test_setting_a_scheduled_rate_is_keras_s_type_error():
+    """A callback (ReduceLROnPlateau, LearningRateScheduler) setting the rate of an optimizer
+    that follows a schedule: the same exception, in Keras's words."""
+    for lib in (mk, tf.keras):
+        schedule = lib.optimizers.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+        model = lib.Sequential([lib.Input((2,)), lib.layers.Dense(1)])
+        model.compile(lib.optimizers.SGD(schedule), "mse")
+        with pytest.raises(TypeError, match="created with a `LearningRateSchedule` object as "
+                                            "its `learning_rate` constructor argument, hence "
+                                            "its learning rate is not settable"):
+            model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=1, verbose=0, callbacks=[
+                lib.callbacks.LearningRateScheduler(lambda epoch, rate: rate / 2)])

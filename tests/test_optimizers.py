@@ -152,7 +152,11 @@ def test_a_schedule_is_not_a_variable_and_reads_the_iterations():
     np.testing.assert_allclose(w.numpy(), [-0.1, -0.1], rtol=1e-6)
     assert float(optimizer.learning_rate) == pytest.approx(0.05)
     assert [v.name for v in optimizer.variables] == ["iteration"]
-    with pytest.raises(TypeError, match="cannot be set to a number"):
+    with pytest.raises(TypeError, match="learning rate is not settable.*create SGD with a "
+                                        "float `learning_rate` .it has a ExponentialDecay"):
+        optimizer.learning_rate = 0.01
+    optimizer = optimizers.SGD(lambda: 0.1)
+    with pytest.raises(TypeError, match="created with a callable as its `learning_rate`"):
         optimizer.learning_rate = 0.01
 
 

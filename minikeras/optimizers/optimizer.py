@@ -161,11 +161,14 @@ class Optimizer:
                 self._variables.remove(self._learning_rate)
             self._learning_rate = learning_rate
         elif not isinstance(self._learning_rate, Variable):
+            given = ("`LearningRateSchedule` object" if isinstance(
+                self._learning_rate, schedules.LearningRateSchedule) else "callable")
+            # Keras's words first: what a user searches for.
             raise TypeError(
-                f"{type(self).__name__} was created with a {type(self._learning_rate).__name__}"
-                " as its learning_rate, so its learning rate cannot be set to a number. "
-                "Create the optimizer with a float learning_rate to make it settable."
-            )
+                f"This optimizer was created with a {given} as its `learning_rate` constructor "
+                "argument, hence its learning rate is not settable. If you need the learning "
+                f"rate to be settable, create {type(self).__name__} with a float "
+                f"`learning_rate` (it has a {type(self._learning_rate).__name__}).")
         elif _is_real_number(learning_rate) or getattr(learning_rate, "shape", None) == ():
             self._learning_rate.assign(learning_rate)
         else:
