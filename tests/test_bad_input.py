@@ -261,15 +261,15 @@ def test_set_weights_names_the_layer_and_both_shapes(trained):
     weights = model.get_weights()
     weights[0] = np.ones((5, 8), "float32")
     assert_refused(model, lambda: model.set_weights(weights), ValueError,
-                   r"weight 'dense/kernel' \(layer \"dense\"\) has shape \(4, 8\), but "
-                   r"set_weights\(\) received shape \(5, 8\)")
+                   rf"weight '{model.name}/dense/kernel' \(layer \"dense\"\) has shape \(4, 8\), "
+                   r"but set_weights\(\) received shape \(5, 8\)")
     assert_refused(model, lambda: model.set_weights(model.get_weights()[:-1]), ValueError,
                    r"expects 8 weights, but set_weights\(\) received 7")
     strings = model.get_weights()
     strings[1] = np.array(["a"] * 8)
     assert_refused(model, lambda: model.set_weights(strings), TypeError,
-                   r"weight 'dense/bias' \(layer \"dense\"\) needs numbers, but set_weights\(\) "
-                   r"received dtype <U1")
+                   rf"weight '{model.name}/dense/bias' \(layer \"dense\"\) needs numbers, but "
+                   r"set_weights\(\) received dtype <U1")
 
 
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")

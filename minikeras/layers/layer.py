@@ -206,7 +206,8 @@ class Layer(Operation, metaclass=Keras2Arguments):
             )
         values = [value if backend.is_array(value) else np.asarray(value) for value in weights]
         for variable, value in zip(own, values, strict=True):
-            owner = variable.path.rpartition("/")[0] or self.name
+            scopes = variable.path.split("/")[:-1]  # sequential/dense/kernel: its layer is dense
+            owner = scopes[-1] if scopes else self.name
             where = f'weight {variable.path!r} (layer "{owner}")'
             if tuple(value.shape) != tuple(variable.shape):
                 raise ValueError(f"{where} has shape {tuple(variable.shape)}, but set_weights() "
