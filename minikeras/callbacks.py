@@ -639,10 +639,15 @@ class ReduceLROnPlateau(MonitorCallback):
     cooldown: epochs to wait after a reduction before counting again.
     min_lr: the learning rate never goes below it.
     monitor, mode, min_delta: see MonitorCallback.
+    epsilon: Keras 2's name of ``min_delta`` (with a DeprecationWarning; Keras 3
+        ignores it, as it ignores any other unknown argument).
     """
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
                  min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
+        if "epsilon" in kwargs:
+            keras2.warn("ReduceLROnPlateau(epsilon=...)", "ReduceLROnPlateau(min_delta=...)")
+            min_delta = kwargs.pop("epsilon")
         super().__init__(monitor, mode, min_delta=min_delta)
         if factor >= 1.0:
             raise ValueError("ReduceLROnPlateau does not support a factor >= 1.0. "

@@ -264,6 +264,20 @@ def test_model_checkpoint_period_saves_every_n_epochs_as_save_freq_does(tmp_path
         keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), period=0)
 
 
+def test_reduce_lr_on_plateau_epsilon_is_min_delta():
+    rates = []
+    for arguments in ({"epsilon": 10.0}, {"min_delta": 10.0}):
+        model = small_model()
+        if "epsilon" in arguments:
+            with keras2_warning(r"ReduceLROnPlateau\(min_delta=...\)"):
+                callback = keras.callbacks.ReduceLROnPlateau("loss", patience=1, **arguments)
+        else:
+            callback = keras.callbacks.ReduceLROnPlateau("loss", patience=1, **arguments)
+        history = model.fit(X, Y, epochs=4, verbose=0, callbacks=[callback])
+        rates.append(history.history["learning_rate"])
+    assert rates[0] == rates[1] and rates[0][-1] < rates[0][0]  # no change counts as progress
+
+
 def test_history_answers_acc_for_accuracy():
     history = small_model().fit(X, Y, epochs=2, validation_split=0.25, verbose=0)
     with keras2_warning(r"history.history\['accuracy'\]"):
