@@ -72,6 +72,27 @@ def test_optimizer_decay_zero_leaves_the_rate_a_settable_number():
         keras.optimizers.Adam(schedule, decay=1e-3)
 
 
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+                                  "Nadam"])
+def test_epsilon_none_is_the_backend_s_epsilon(name):
+    cls = getattr(keras.optimizers, name)
+    with keras2_warning(rf"{name}\(epsilon=1e-07\) \(the backend's epsilon\)"):
+        old = cls(epsilon=None)
+    assert same_config(old, cls(epsilon=keras.backend.epsilon()))
+    with pytest.raises(ValueError, match="`epsilon` must be a number >= 0"):
+        cls(epsilon="1e-7")
+
+
+def test_keras_2_s_documented_adam_trains_as_keras_3_s_default_adam():
+    with pytest.warns(DeprecationWarning):  # lr, epsilon=None, decay=0.0
+        old = keras.optimizers.Adam(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=None,
+                                    decay=0.0, amsgrad=False)
+    (old_weights, _), (new_weights, _) = fitted_weights(old), fitted_weights(
+        keras.optimizers.Adam(learning_rate=0.001))
+    for a, b in zip(old_weights, new_weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_metric_reset_states():
     metric = keras.metrics.Mean()
     metric.update_state([1.0, 3.0])

@@ -177,6 +177,22 @@ class Optimizer:
                 f"LearningRateSchedule or a callable. Received: learning_rate={learning_rate!r}")
 
     @property
+    def epsilon(self):
+        """The small constant of the optimizers that divide by a root (Adam, RMSprop, ...)."""
+        return self._epsilon
+
+    @epsilon.setter
+    def epsilon(self, epsilon):
+        if epsilon is None:  # Keras 2's default, which meant the backend's epsilon
+            epsilon = backend.epsilon()
+            keras2.warn(f"{type(self).__name__}(epsilon=None)",
+                        f"{type(self).__name__}(epsilon={epsilon}) (the backend's epsilon)")
+        if not _is_real_number(epsilon) or not epsilon >= 0:
+            raise ValueError(f"{type(self).__name__}: `epsilon` must be a number >= 0. "
+                             f"Received: epsilon={epsilon!r}")
+        self._epsilon = epsilon
+
+    @property
     def lr(self):
         """Keras 2's name of ``learning_rate`` (with a DeprecationWarning)."""
         keras2.warn("optimizer.lr", "optimizer.learning_rate")
