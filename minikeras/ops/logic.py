@@ -6,7 +6,7 @@ metric can write ``ops.cast(ops.equal(y_true, ops.argmax(y_pred)), "float32")``.
 
 from .. import backend
 from ..autograd.tensor import Tensor
-from ..backend import floatx, get_array_module, to_numpy
+from ..backend import floatx, get_array_module
 from .math import as_tensor, cast
 
 
@@ -154,8 +154,3 @@ def convert_to_tensor(x, dtype=None):
     if dtype is not None and tensor.dtype != dtype:
         tensor = cast(tensor, dtype)  # keeps the gradient between float types
     return tensor
-
-
-def convert_to_numpy(x):
-    """x (a Tensor or Variable, a device array, a number or a list) as a NumPy array."""
-    return to_numpy(x)
