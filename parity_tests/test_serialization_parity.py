@@ -55,6 +55,13 @@ ARGUMENTS = {
     "Adam": {"learning_rate": 0.002, "amsgrad": True, "clipnorm": 1.0},
     "Constant": {"value": 0.5}, "VarianceScaling": {"scale": 2.0, "mode": "fan_avg"},
     "L1L2": {"l1": 0.1, "l2": 0.2}, "MaxNorm": {"max_value": 3.0, "axis": [0, 1, 2]},
+    "CenterCrop": {"height": 4, "width": 5}, "Resizing": {"height": 8, "width": 6,
+                                                         "interpolation": "nearest"},
+    "Rescaling": {"scale": 1 / 255, "offset": 0.5}, "RandomContrast": {"factor": 0.3},
+    "RandomBrightness": {"factor": 0.2, "value_range": (0, 1)},
+    "RandomRotation": {"factor": 0.1, "fill_mode": "nearest"},
+    "RandomTranslation": {"height_factor": 0.1, "width_factor": 0.2},
+    "RandomZoom": {"height_factor": 0.2},
 }
 
 
