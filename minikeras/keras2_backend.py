@@ -11,9 +11,9 @@ op takes: arrays, Tensors (gradients flow through the op) and symbolic tensors o
 
 import functools
 import math
-import warnings
 
 from . import backend, ops
+from .utils.keras2 import warn
 from .variables import Variable
 
 __all__ = []  # each function below adds its name (see _keras2)
@@ -28,9 +28,7 @@ def _keras2(modern):
 
         @functools.wraps(function)
         def warned(*args, **kwargs):
-            warnings.warn(f"{old} is Keras 2's spelling; Keras 3 (and minikeras) spell it "
-                          f"{modern}. It works the same, but write the Keras 3 spelling.",
-                          DeprecationWarning, stacklevel=2)  # the user's line calls this
+            warn(old, modern)
             return function(*args, **kwargs)
         return warned
     return decorate

@@ -3,6 +3,7 @@ line naming its keras.ops spelling, and gives what that spelling gives, on array
 Tensors (gradients included) and on symbolic tensors; a custom loss and metric written
 with them trains a model exactly as the keras.ops version does."""
 
+import pathlib
 import warnings
 
 import numpy as np
@@ -266,6 +267,7 @@ def test_keras_3_backend_names_give_no_warning():
         warnings.simplefilter("error")
         assert K.floatx() == "float32"
         assert K.epsilon() == pytest.approx(1e-7)
+        assert K.image_data_format() == "channels_last"
 
 
 def test_every_keras2_function_is_reached_through_backend_and_checked():
@@ -326,3 +328,13 @@ def test_batch_dot_refuses_vectors_and_the_batch_axis_saying_why():
             K.batch_dot(X[0], Y[0])
         with pytest.raises(ValueError, match="batch axis 0"):
             K.batch_dot(X, Y, axes=(0, 1))
+
+
+def test_the_readme_lists_every_keras2_function():
+    readme = (pathlib.Path(__file__).absolute().parents[1] / "README.md").read_text()
+    start = readme.index("The `keras.backend` functions that Keras 2's")
+    paragraph = readme[start:readme.index("\n\n", start)].replace("\n", " ")
+    missing = [name for name in keras2_backend.__all__
+               if not any(f"`{spelling}" in paragraph
+                          for spelling in (f"{name}`", f"K.{name}`", f"K.{name}("))]
+    assert not missing, f"README.md's K.* list lacks {missing}"
