@@ -316,6 +316,13 @@ def get_uid(prefix):
         return _uids[prefix]
 
 
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic KerasTensor (a ``keras.Input`` or what a layer or
+    ``keras.ops`` function made of one), not an array or an eager Tensor."""
+    from .ops.symbolic import KerasTensor
+    return isinstance(x, KerasTensor)
+
+
 def clear_session():
     """Forgets the layer names given so far, so new layers are named from scratch."""
     _uids.clear()

@@ -203,3 +203,12 @@ def test_constants_in_operation_nodes_are_saved_with_the_model(tmp_path):
     expected = data[:, 1:2] + ((data + [1.0, 2.0, 3.0]) * [0.5, 1.0, 2.0])[..., ::2]
     np.testing.assert_allclose(keras.models.load_model(path).predict(data, verbose=0), expected,
                                rtol=1e-6)
+
+
+def test_is_keras_tensor_tells_symbolic_tensors_from_values():
+    inputs = keras.Input((3,))
+    for symbolic in (inputs, keras.layers.Dense(2)(inputs), ops.mean(inputs, axis=1)):
+        assert keras.utils.is_keras_tensor(symbolic)
+        assert keras.backend.is_keras_tensor(symbolic)
+    for value in (np.ones(3), ops.convert_to_tensor(np.ones(3)), 1.0, [inputs]):
+        assert not keras.utils.is_keras_tensor(value)

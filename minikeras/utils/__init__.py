@@ -5,6 +5,7 @@ where Keras 2 tutorials register their losses and metrics): they are
 ``minikeras.serialization``'s.
 """
 
+from ..backend import is_keras_tensor
 from ..serialization import *  # noqa: F403  (get_custom_objects, custom_object_scope, ...)
 from ..serialization import __all__ as _SERIALIZATION_NAMES
 from .batching import batches
@@ -41,6 +42,7 @@ __all__ = [
     "image_dataset_from_directory",
     "img_to_array",
     "is_interactive_logging_enabled",
+    "is_keras_tensor",
     "load_img",
     "model_to_dot",
     "normalize",
