@@ -9,7 +9,25 @@ from ...runtime import kernels, parallel
 BATCH_ROWS = 64  # samples summed in float32 before the float64 stage (see _sum_over_batch)
 
 
-class FusedBatchNormalization(Function):
+class _TrainingBatchNormalization(Function):
+    """What the two fast twins of ``normalization.BatchNormalization`` in training share: the
+    op's names, its arguments, and where the channels are."""
+
+    label = "BatchNormalization"
+    input_names = ("inputs", "gamma", "beta")
+
+    def __init__(self, axis, epsilon):
+        self.axis, self.epsilon = axis, epsilon
+
+    def _channel_layout(self, x):
+        """The channel axis of ``x``, the shape (1, .., C, .., 1) that channel arrays take to
+        broadcast against it, and how many values each channel holds."""
+        axis = self.axis % x.ndim
+        return (axis, tuple(n if i == axis else 1 for i, n in enumerate(x.shape)),
+                x.size // x.shape[axis])
+
+
+class FusedBatchNormalization(_TrainingBatchNormalization):
     """y = gamma * x_hat + beta,  x_hat = (x - mean) / sqrt(var + eps), with the batch's mean
     and var over every axis but the channel axis; gamma and beta may be None (1 and 0).
 
@@ -21,17 +39,10 @@ class FusedBatchNormalization(Function):
     op as ``mean`` and ``variance`` (C,).
     """
 
-    label = "BatchNormalization"
-    input_names = ("inputs", "gamma", "beta")
-
-    def __init__(self, axis, epsilon):
-        self.axis, self.epsilon = axis, epsilon
-
     def forward(self, x, gamma, beta):
         xp = get_array_module(x)
-        self.channel_axis = axis = self.axis % x.ndim
-        self.channel_shape = shape = tuple(n if i == axis else 1 for i, n in enumerate(x.shape))
-        self.count = x.size // x.shape[axis]
+        self.channel_axis, self.channel_shape, self.count = self._channel_layout(x)
+        axis, shape = self.channel_axis, self.channel_shape
         self.mean = _sum_over_batch(axis, x) / self.count  # (C,)
         self.x_hat = x_hat = xp.empty_like(x)  # (.., C): centred, then scaled
         _in_pieces(lambda x, x_hat: xp.subtract(x, self.mean.reshape(shape), out=x_hat),
@@ -171,23 +182,15 @@ _MOVING_AVERAGES = kernels.Elementwise(
     """)
 
 
-class DeviceBatchNormalization(Function):
+class DeviceBatchNormalization(_TrainingBatchNormalization):
     """Same mathematics as ``FusedBatchNormalization`` (``normalization.BatchNormalization``
     in training) in a few kernels per pass, for a GPU. The batch's mean and variance stay
     on the op as ``mean`` and ``variance`` (C,)."""
 
-    label = "BatchNormalization"
-    input_names = ("inputs", "gamma", "beta")
-
-    def __init__(self, axis, epsilon):
-        self.axis, self.epsilon = axis, epsilon
-
     def forward(self, x, gamma, beta):
         xp = get_array_module(x)
-        axis = self.axis % x.ndim
+        axis, self.shape, self.count = self._channel_layout(x)
         self.reduced = tuple(i for i in range(x.ndim) if i != axis)
-        self.shape = tuple(n if i == axis else 1 for i, n in enumerate(x.shape))
-        self.count = x.size // x.shape[axis]
         self.epsilon_value = x.dtype.type(self.epsilon)
         mean = _CHANNEL_MEAN(x, axis=self.reduced, keepdims=True)  # (1, .., C, .., 1)
         self.variance = _CHANNEL_VARIANCE(x, mean, axis=self.reduced, keepdims=True)
