@@ -10,9 +10,9 @@ import pathlib
 import tarfile
 import urllib.error
 import urllib.request
-import zipfile
 
 import pytest
+from test_fuzz_files import archive  # a .zip of {name: bytes}, in memory
 
 import minikeras as keras
 from minikeras.testing.dataset_files import write_tar_gz
@@ -178,14 +178,6 @@ def tar_gz_bytes(tmp_path, members=MEMBERS):
     return (tmp_path / "archive.tar.gz").read_bytes()
 
 
-def zip_bytes(members=MEMBERS):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
-
-
 def read_tree(folder):
     return {os.path.relpath(os.path.join(root, name), folder).replace(os.sep, "/"):
             open(os.path.join(root, name), "rb").read()
@@ -194,7 +186,7 @@ def read_tree(folder):
 
 @pytest.mark.parametrize("kind", ["tar", "zip"])
 def test_extract_names_folders_as_keras_does(monkeypatch, home, tmp_path, kind):
-    payload = tar_gz_bytes(tmp_path) if kind == "tar" else zip_bytes()
+    payload = tar_gz_bytes(tmp_path) if kind == "tar" else archive(MEMBERS)
     serve(monkeypatch, payload)
     folder = keras.utils.get_file("stuff", ORIGIN, extract=True, file_hash=sha256(payload))
     cache = home / ".minikeras" / "datasets"
@@ -253,7 +245,7 @@ def test_members_outside_the_folder_are_refused(monkeypatch, home, tmp_path, kin
 
 
 def test_zip_member_outside_the_folder_is_refused(monkeypatch, home):
-    serve(monkeypatch, zip_bytes({"../escaped.txt": b"evil"}))
+    serve(monkeypatch, archive({"../escaped.txt": b"evil"}))
     with pytest.raises(ValueError, match="outside the folder"):
         keras.utils.get_file("stuff", ORIGIN, extract=True)
     assert not (home / ".minikeras" / "escaped.txt").exists()
