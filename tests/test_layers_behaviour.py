@@ -279,16 +279,16 @@ def test_dense_rejects_lora_and_quantization_it_does_not_implement():
     assert layers.Dense(2).get_config()["quantization_config"] is None
 
 
-def _cnn():
-    return (4, 8, 8, 2), [
+def _cnn(rng):
+    return rng.standard_normal((4, 8, 8, 2)).astype("float32"), [
         layers.Conv2D(3, 3, padding="same", activation="relu"), layers.BatchNormalization(),
         layers.MaxPooling2D(), layers.Conv2D(2, 2, strides=2), layers.AveragePooling2D(1),
         layers.GlobalMaxPooling2D(), layers.Flatten(), layers.Dense(3)]
 
 
-def _every_convolution():
+def _every_convolution(rng):
     first = "channels_first"
-    return (2, 2, 8, 8), [
+    return rng.standard_normal((2, 2, 8, 8)).astype("float32"), [
         layers.Conv2D(4, 3, groups=2, padding="same", data_format=first),
         layers.DepthwiseConv2D(2, strides=2, dilation_rate=2, activation="relu",
                                data_format=first),
@@ -299,11 +299,12 @@ def _every_convolution():
 
 
 def _training_step(seed, make_model):
-    """Forward, backward and an SGD step of a small model; returns the new weights and the loss."""
+    """Forward, backward and an SGD step of a small model; returns the new weights and the loss.
+
+    make_model(rng): the inputs, drawn from ``rng``, and the list of layers to run in turn.
+    """
     keras.utils.set_random_seed(seed)
-    x_shape, model = make_model()
-    x = np.random.default_rng(seed).standard_normal(x_shape).astype("float32")
-    h = x
+    h, model = make_model(np.random.default_rng(seed))
     for layer in model:
         h = layer(h, training=True)
     loss = ops.mean(ops.square(h))
@@ -317,11 +318,17 @@ def _training_step(seed, make_model):
     return [w.numpy() for w in weights], loss.item()
 
 
-@pytest.mark.parametrize("make_model", [_cnn, _every_convolution])
-def test_a_cnn_training_step_on_the_device_equals_the_one_on_numpy(device, make_model):
-    on_device, device_loss = _training_step(5, make_model)
+def assert_training_step_on_device_equals_the_one_on_numpy(seed, make_model):
+    """``_training_step`` on the device (the backend now), then on NumPy: the same loss and
+    weights within float32 round-off."""
+    on_device, device_loss = _training_step(seed, make_model)
     backend.set_backend("numpy")
-    on_host, host_loss = _training_step(5, make_model)
+    on_host, host_loss = _training_step(seed, make_model)
     assert device_loss == pytest.approx(host_loss, rel=1e-5)
     for a, b in zip(on_device, on_host, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("make_model", [_cnn, _every_convolution])
+def test_a_cnn_training_step_on_the_device_equals_the_one_on_numpy(device, make_model):
+    assert_training_step_on_device_equals_the_one_on_numpy(5, make_model)

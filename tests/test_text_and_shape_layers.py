@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from test_layers_behaviour import assert_training_step_on_device_equals_the_one_on_numpy
 
 import minikeras as keras
 from minikeras import backend, layers, ops
@@ -297,34 +298,18 @@ def test_new_layers_are_named_like_keras():
 
 # -- the device ----------------------------------------------------------------------------
 
-def _text_training_step(seed):
-    """Forward, backward and an SGD step through the sequence and image layers."""
-    keras.utils.set_random_seed(seed)
-    tokens = np.random.default_rng(seed).integers(0, 9, size=(4, 6))
-    sequence = [layers.Embedding(9, 4, mask_zero=True), layers.LayerNormalization(),
-                layers.PReLU(alpha_initializer="random_uniform"), layers.GlobalAveragePooling1D(),
-                layers.RepeatVector(4), layers.Reshape((4, 4, 1)), layers.ZeroPadding2D(1),
-                layers.UpSampling2D(interpolation="bilinear"), layers.Cropping2D(2),
-                layers.GroupNormalization(1), layers.GlobalMaxPooling2D(), layers.Dense(2)]
-    h = tokens
-    for layer in sequence:
-        h = layer(h, training=True)
-    loss = ops.mean(ops.square(h))
-    loss.backward()
-    weights = [w for layer in sequence for w in layer.weights]
-    for w in weights:
-        assert type(w.data) is backend.array_module().ndarray  # noqa: E721
-        w.assign_sub(0.1 * w.grad)
-    return [w.numpy() for w in weights], loss.item()
+def _text_model(rng):
+    """Tokens, and the sequence and image layers that take them to two outputs."""
+    return rng.integers(0, 9, size=(4, 6)), [
+        layers.Embedding(9, 4, mask_zero=True), layers.LayerNormalization(),
+        layers.PReLU(alpha_initializer="random_uniform"), layers.GlobalAveragePooling1D(),
+        layers.RepeatVector(4), layers.Reshape((4, 4, 1)), layers.ZeroPadding2D(1),
+        layers.UpSampling2D(interpolation="bilinear"), layers.Cropping2D(2),
+        layers.GroupNormalization(1), layers.GlobalMaxPooling2D(), layers.Dense(2)]
 
 
 def test_a_training_step_through_these_layers_on_the_device_equals_the_one_on_numpy(device):
-    on_device, device_loss = _text_training_step(seed=3)
-    backend.set_backend("numpy")
-    on_host, host_loss = _text_training_step(seed=3)
-    assert device_loss == pytest.approx(host_loss, rel=1e-5)
-    for a, b in zip(on_device, on_host, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    assert_training_step_on_device_equals_the_one_on_numpy(3, _text_model)
 
 
 def test_gaussian_noise_has_the_asked_spread(device):
