@@ -221,6 +221,14 @@ def keras_twin(layer):
     return getattr(tf.keras.layers, type(layer).__name__).from_config(config)
 
 
+def assert_config_round_trip(layer):
+    """tf.keras rebuilds ``layer`` from our config, and we rebuild it from tf.keras's: the
+    same config comes back."""
+    theirs = keras_twin(layer)
+    back = type(layer).from_config(theirs.get_config())
+    assert back.get_config() == layer.get_config()
+
+
 def copy_weights(source, target):
     """Copies weights between a minikeras and a tf.keras layer or model (either direction)."""
     target.set_weights([np.asarray(w) for w in source.get_weights()])

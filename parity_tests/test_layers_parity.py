@@ -11,6 +11,7 @@ import minikeras as mk
 from minikeras.testing import strategies as mst
 from parity_tests.harness import (
     assert_close,
+    assert_config_round_trip,
     compare_functions,
     compare_layers,
     copy_weights,
@@ -21,22 +22,13 @@ from parity_tests.harness import (
 layers = mk.layers
 
 
-def images(max_side=9, max_channels=4):
-    return st.tuples(st.integers(1, 3), st.integers(1, max_side), st.integers(1, max_side),
-                     st.integers(1, max_channels))
-
-
-def float32_arrays(shape, elements=None):
-    return mst.arrays(shape, elements, "float32")
-
-
 @covers("layers.Dense")
 @given(data=st.data())
 def test_dense(data):
     shape = data.draw(mst.shapes(min_dims=2, max_dims=4, max_side=6))
     layer = layers.Dense(data.draw(st.integers(1, 6)), use_bias=data.draw(st.booleans()),
                          activation=data.draw(st.sampled_from([None, "tanh", "sigmoid"])))
-    compare_layers(layer, data.draw(float32_arrays(shape)), "linear")
+    compare_layers(layer, data.draw(mst.float32_arrays(shape)), "linear")
 
 
 @covers("layers.Conv2D", "layers.Convolution2D")
@@ -47,7 +39,7 @@ def test_conv2d_over_strides_padding_dilation_and_odd_sizes(data):
     dilation = data.draw(st.tuples(st.integers(1, 3), st.integers(1, 3))) if dilated else (1, 1)
     strides = (1, 1) if dilated else data.draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
     padding = data.draw(st.sampled_from(["valid", "same"]))
-    shape = data.draw(images())
+    shape = data.draw(mst.image_shapes(max_side=9))
     if padding == "valid":
         assume(shape[1] >= (kernel_size[0] - 1) * dilation[0] + 1)
         assume(shape[2] >= (kernel_size[1] - 1) * dilation[1] + 1)
@@ -55,7 +47,7 @@ def test_conv2d_over_strides_padding_dilation_and_odd_sizes(data):
                           padding=padding, dilation_rate=dilation,
                           use_bias=data.draw(st.booleans()),
                           activation=data.draw(st.sampled_from([None, "tanh"])))
-    compare_layers(layer, data.draw(float32_arrays(shape)), "convolution")
+    compare_layers(layer, data.draw(mst.float32_arrays(shape)), "convolution")
 
 
 @covers("layers.Conv2D")
@@ -75,26 +67,42 @@ def test_pooling(cls, data):
     pool = data.draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
     strides = data.draw(st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))))
     padding = data.draw(st.sampled_from(["valid", "same"]))
-    shape = data.draw(images())
+    shape = data.draw(mst.image_shapes(max_side=9))
     if padding == "valid":
         assume(shape[1] >= pool[0] and shape[2] >= pool[1])
     # Distinct values: with a tie, which input gets a max's gradient is arbitrary.
     x = data.draw(mst.distinct_values(shape, dtype="float32") if cls is layers.MaxPooling2D
-                  else float32_arrays(shape))
+                  else mst.float32_arrays(shape))
     compare_layers(cls(pool, strides, padding), x, "reduction")
 
 
-@covers("layers.GlobalAveragePooling2D", "layers.GlobalAvgPool2D",
+@covers("layers.GlobalAveragePooling1D", "layers.GlobalAvgPool1D",
+        "layers.GlobalMaxPooling1D", "layers.GlobalMaxPool1D",
+        "layers.GlobalAveragePooling2D", "layers.GlobalAvgPool2D",
         "layers.GlobalMaxPooling2D", "layers.GlobalMaxPool2D")
-@pytest.mark.parametrize("cls", [layers.GlobalAveragePooling2D, layers.GlobalMaxPooling2D])
+@pytest.mark.parametrize("cls, shapes", [
+    (layers.GlobalAveragePooling1D, mst.sequence_shapes()),
+    (layers.GlobalMaxPooling1D, mst.sequence_shapes()),
+    (layers.GlobalAveragePooling2D, mst.image_shapes(max_side=9)),
+    (layers.GlobalMaxPooling2D, mst.image_shapes(max_side=9)),
+])
 @given(data=st.data())
-def test_global_pooling(cls, data):
-    shape = data.draw(images())
+def test_global_pooling(cls, shapes, data):
+    shape = data.draw(shapes)
     layer = cls(data_format=data.draw(st.sampled_from(["channels_last", "channels_first"])),
                 keepdims=data.draw(st.booleans()))
-    x = data.draw(mst.distinct_values(shape, dtype="float32") if cls is layers.GlobalMaxPooling2D
-                  else float32_arrays(shape))
+    # Distinct values for a max: with a tie, which input gets its gradient is arbitrary.
+    x = data.draw(mst.distinct_values(shape, dtype="float32") if "Max" in cls.__name__
+                  else mst.float32_arrays(shape))
+    assert_config_round_trip(layer)
     compare_layers(layer, x, "reduction")
+
+
+def test_global_pooling_short_names_are_the_same_classes():
+    assert layers.GlobalAvgPool1D is layers.GlobalAveragePooling1D
+    assert layers.GlobalMaxPool1D is layers.GlobalMaxPooling1D
+    assert layers.GlobalAvgPool2D is layers.GlobalAveragePooling2D
+    assert layers.GlobalMaxPool2D is layers.GlobalMaxPooling2D
 
 
 def _batch_normalization_case(data):
@@ -105,7 +113,7 @@ def _batch_normalization_case(data):
                                       epsilon=data.draw(st.sampled_from([1e-3, 1e-5])),
                                       center=data.draw(st.booleans()),
                                       scale=data.draw(st.booleans()))
-    x = data.draw(float32_arrays(shape, mst.moderate(-4, 4)))
+    x = data.draw(mst.float32_arrays(shape, mst.moderate(-4, 4)))
     # TensorFlow computes x * inv - mean * inv with inv = 1 / sqrt(variance + epsilon);
     # for a channel of near-constant values inv reaches 1 / sqrt(epsilon) and its
     # cancellation leaves ~1e-4 of noise, so such channels are not compared.
@@ -115,7 +123,7 @@ def _batch_normalization_case(data):
     channels = shape[axis]
     statistics = {"gamma": mst.moderate(0.5, 2), "beta": mst.moderate(),
                   "moving_mean": mst.moderate(), "moving_variance": mst.moderate(0.2, 3)}
-    layer.set_weights([data.draw(float32_arrays(channels, statistics[w.name]))
+    layer.set_weights([data.draw(mst.float32_arrays(channels, statistics[w.name]))
                        for w in layer.weights])
     return layer, x
 
@@ -185,7 +193,7 @@ def test_dropout_keeps_keras_scaling_in_training():
 @given(data=st.data())
 def test_flatten_and_reshape(data):
     shape = data.draw(mst.shapes(min_dims=2, max_dims=4, max_side=4))
-    x = data.draw(float32_arrays(shape))
+    x = data.draw(mst.float32_arrays(shape))
     data_format = data.draw(st.sampled_from(["channels_last", "channels_first"]))
     compare_layers(layers.Flatten(data_format=data_format), x, "elementwise")
     target = data.draw(st.sampled_from([(-1,), (shape[-1], -1), (-1, 1, shape[-1])]))
@@ -201,14 +209,14 @@ def test_relu_layer(data):
                         negative_slope=data.draw(st.sampled_from([0.0, 0.2])))
     kinks = [0.0, threshold] + ([max_value] if max_value is not None else [])
     values = mst.away_from(kinks, 1e-3, mst.moderate(-8, 8))
-    compare_layers(layer, data.draw(float32_arrays(mst.shapes(min_dims=2), values)),
+    compare_layers(layer, data.draw(mst.float32_arrays(mst.shapes(min_dims=2), values)),
                    "elementwise")
 
 
 @covers("layers.LeakyReLU", "layers.Activation")
 @given(data=st.data())
 def test_leaky_relu_and_activation_layers(data):
-    x = data.draw(float32_arrays(mst.shapes(min_dims=2, min_side=2),
+    x = data.draw(mst.float32_arrays(mst.shapes(min_dims=2, min_side=2),
                                  mst.away_from([0.0], 1e-3, mst.moderate(-8, 8))))
     compare_layers(layers.LeakyReLU(), x, "elementwise")
     compare_layers(layers.LeakyReLU(negative_slope=0.05), x, "elementwise")
@@ -220,7 +228,7 @@ def test_leaky_relu_and_activation_layers(data):
 @given(data=st.data())
 def test_softmax_layer_with_axes_and_masks(data):
     shape = data.draw(mst.shapes(min_dims=2, max_dims=3, min_side=2))
-    x = data.draw(float32_arrays(shape, mst.moderate(-8, 8)))
+    x = data.draw(mst.float32_arrays(shape, mst.moderate(-8, 8)))
     axis = data.draw(st.sampled_from([-1, 1, (1, -1)]) if len(shape) == 3 else st.just(-1))
     layer = layers.Softmax(axis=axis)
     compare_layers(layer, x, "elementwise")
@@ -260,7 +268,7 @@ def test_merging_layers_and_their_functional_forms(name, data):
         stacked = data.draw(mst.distinct_values((count, *shape), dtype="float32"))
         inputs = list(stacked)
     else:
-        inputs = [data.draw(float32_arrays(s)) for s in shapes]
+        inputs = [data.draw(mst.float32_arrays(s)) for s in shapes]
     layer = getattr(layers, name)(**kwargs)
     twin = keras_twin(layer)
     compare_functions(lambda *ts: layer(list(ts)), lambda *ts: twin(list(ts)), inputs,

@@ -14,6 +14,7 @@ import minikeras as mk
 from minikeras.testing import strategies as mst
 from parity_tests.harness import (
     assert_close,
+    assert_config_round_trip,
     compare_functions,
     compare_layers,
     compare_models,
@@ -26,29 +27,8 @@ from parity_tests.harness import (
 layers = mk.layers
 
 
-def float32_arrays(shape, elements=None):
-    return mst.arrays(shape, elements, "float32")
-
-
-def images(max_side=6, max_channels=4):
-    return st.tuples(st.integers(1, 3), st.integers(1, max_side), st.integers(1, max_side),
-                     st.integers(1, max_channels))
-
-
-def sequences(max_steps=6, max_channels=4):
-    return st.tuples(st.integers(1, 3), st.integers(1, max_steps), st.integers(1, max_channels))
-
-
-def assert_config_round_trip(layer):
-    """tf.keras rebuilds ``layer`` from our config, and we rebuild it from tf.keras's: the
-    same config comes back."""
-    theirs = keras_twin(layer)
-    back = type(layer).from_config(theirs.get_config())
-    assert back.get_config() == layer.get_config()
-
-
 def randomize_weights(layer, data, elements=None):
-    layer.set_weights([data.draw(float32_arrays(w.shape, elements)) for w in layer.weights])
+    layer.set_weights([data.draw(mst.float32_arrays(w.shape, elements)) for w in layer.weights])
 
 
 @covers("layers.Embedding")
@@ -82,7 +62,7 @@ def test_a_mask_from_embedding_reaches_global_average_pooling_as_in_keras(data):
     assume((indices != 0).any(axis=1).all())  # an all-padding row averages nothing: NaN
     ours = _masked_text_model(mk, lambda lib: lib.layers.GlobalAveragePooling1D())
     theirs = _masked_text_model(tf.keras, lambda lib: lib.layers.GlobalAveragePooling1D())
-    ours.set_weights([data.draw(float32_arrays(w.shape)) for w in ours.weights])
+    ours.set_weights([data.draw(mst.float32_arrays(w.shape)) for w in ours.weights])
     copy_weights(ours, theirs)
     compare_model_gradients(ours, theirs, indices, "normalization",
                             "layers.GlobalAveragePooling1D (masked)")
@@ -111,7 +91,7 @@ def compare_model_gradients(ours, theirs, x, kind, what):
 def test_layer_normalization(data):
     shape = data.draw(mst.shapes(min_dims=2, max_dims=4, min_side=2, max_side=4))
     axis = data.draw(st.sampled_from([-1, 1, [1, -1]] if len(shape) > 2 else [-1, [1]]))
-    x = data.draw(float32_arrays(shape, mst.moderate(-4, 4)))
+    x = data.draw(mst.float32_arrays(shape, mst.moderate(-4, 4)))
     axes = tuple(sorted({a % len(shape) for a in ([axis] if isinstance(axis, int) else axis)}))
     assume(x.var(axis=axes).min() > 0.1)  # see _batch_normalization_case in test_layers_parity
     rms = data.draw(st.booleans())
@@ -137,7 +117,7 @@ def test_group_normalization(data):
     shape = ((2, channels, *middle) if axis == 1 else (2, *middle, channels))
     layer = layers.GroupNormalization(groups=groups, axis=axis, center=data.draw(st.booleans()),
                                       scale=data.draw(st.booleans()))
-    x = data.draw(float32_arrays(shape, mst.moderate(-4, 4)))
+    x = data.draw(mst.float32_arrays(shape, mst.moderate(-4, 4)))
     assert_config_round_trip(layer)
     layer(x)
     group_size = channels // layer.groups
@@ -153,26 +133,10 @@ def test_unit_normalization(data):
     shape = data.draw(mst.shapes(min_dims=2, max_dims=3, max_side=4))
     axis = data.draw(st.sampled_from([-1, 1, [1, -1]] if len(shape) == 3 else [-1, [1]]))
     layer = layers.UnitNormalization(axis=axis)
-    x = data.draw(float32_arrays(shape, mst.away_from([0.0], 0.1, mst.moderate())))
+    x = data.draw(mst.float32_arrays(shape, mst.away_from([0.0], 0.1, mst.moderate())))
     assert_config_round_trip(layer)
     # Divides by the norm: its gradient is a difference of terms of size 1 / norm.
     compare_layers(layer, x, "normalization")
-
-
-@covers("layers.GlobalAveragePooling1D", "layers.GlobalAvgPool1D",
-        "layers.GlobalMaxPooling1D", "layers.GlobalMaxPool1D")
-@pytest.mark.parametrize("cls", [layers.GlobalAveragePooling1D, layers.GlobalMaxPooling1D])
-@given(data=st.data())
-def test_global_pooling_1d(cls, data):
-    shape = data.draw(sequences())
-    layer = cls(data_format=data.draw(st.sampled_from(["channels_last", "channels_first"])),
-                keepdims=data.draw(st.booleans()))
-    x = data.draw(mst.distinct_values(shape, dtype="float32") if cls is layers.GlobalMaxPooling1D
-                  else float32_arrays(shape))
-    assert_config_round_trip(layer)
-    compare_layers(layer, x, "reduction")
-    assert layers.GlobalAvgPool1D is layers.GlobalAveragePooling1D
-    assert layers.GlobalMaxPool1D is layers.GlobalMaxPooling1D
 
 
 @covers("layers.GlobalAveragePooling1D")
@@ -193,7 +157,7 @@ def test_zero_padding_2d(data):
     layer = layers.ZeroPadding2D(padding, data_format=data.draw(st.sampled_from(
         ["channels_last", "channels_first"])))
     assert_config_round_trip(layer)
-    compare_layers(layer, data.draw(float32_arrays(images())), "elementwise")
+    compare_layers(layer, data.draw(mst.float32_arrays(mst.image_shapes())), "elementwise")
 
 
 @covers("layers.Cropping2D")
@@ -201,12 +165,12 @@ def test_zero_padding_2d(data):
 def test_cropping_2d(data):
     cropping = data.draw(st.tuples(*[st.tuples(st.integers(0, 2), st.integers(0, 2))] * 2))
     data_format = data.draw(st.sampled_from(["channels_last", "channels_first"]))
-    shape = data.draw(images())
+    shape = data.draw(mst.image_shapes())
     spatial = shape[1:3] if data_format == "channels_last" else shape[2:]
     assume(all(sum(c) < n for c, n in zip(cropping, spatial, strict=True)))
     layer = layers.Cropping2D(cropping, data_format=data_format)
     assert_config_round_trip(layer)
-    compare_layers(layer, data.draw(float32_arrays(shape)), "elementwise")
+    compare_layers(layer, data.draw(mst.float32_arrays(shape)), "elementwise")
 
 
 @covers("layers.UpSampling2D")
@@ -219,20 +183,20 @@ def test_up_sampling_2d(data):
                                 interpolation=interpolation)
     assert_config_round_trip(layer)
     kind = "reduction" if interpolation == "nearest" else "linear"
-    compare_layers(layer, data.draw(float32_arrays(images(max_side=5))), kind)
+    compare_layers(layer, data.draw(mst.float32_arrays(mst.image_shapes(max_side=5))), kind)
 
 
 @covers("layers.RepeatVector", "layers.Permute", "layers.Identity")
 @given(data=st.data())
 def test_repeat_vector_permute_and_identity(data):
-    vectors = data.draw(float32_arrays(st.tuples(st.integers(1, 3), st.integers(1, 5))))
+    vectors = data.draw(mst.float32_arrays(st.tuples(st.integers(1, 3), st.integers(1, 5))))
     repeat = layers.RepeatVector(data.draw(st.integers(1, 4)))
     assert_config_round_trip(repeat)
     compare_layers(repeat, vectors, "reduction")
     shape = data.draw(mst.shapes(min_dims=2, max_dims=4, max_side=4))
     permute = layers.Permute(data.draw(st.permutations(range(1, len(shape)))))
     assert_config_round_trip(permute)
-    x = data.draw(float32_arrays(shape))
+    x = data.draw(mst.float32_arrays(shape))
     compare_layers(permute, x, "elementwise")
     identity = layers.Identity()
     assert_config_round_trip(identity)
@@ -312,7 +276,7 @@ def test_activity_regularization(data):
         [0.0, 0.1, 2.0]))
     layer = layers.ActivityRegularization(l1, l2)
     assert_config_round_trip(layer)
-    x = data.draw(float32_arrays(mst.shapes(min_dims=2, max_dims=3, max_side=4)))
+    x = data.draw(mst.float32_arrays(mst.shapes(min_dims=2, max_dims=3, max_side=4)))
     twin = compare_layers(layer, x, "elementwise")
     ours, theirs = layer.losses, twin.losses
     assert len(ours) == len(theirs) == 1
@@ -325,7 +289,7 @@ def test_activity_regularization(data):
 def test_elu(data):
     layer = layers.ELU(alpha=data.draw(st.sampled_from([1.0, 0.5, 2.0])))
     assert_config_round_trip(layer)
-    x = data.draw(float32_arrays(mst.shapes(min_dims=2, max_dims=3),
+    x = data.draw(mst.float32_arrays(mst.shapes(min_dims=2, max_dims=3),
                                  mst.away_from([0.0], 1e-3, mst.moderate(-6, 6))))
     compare_layers(layer, x, "elementwise")
 
@@ -340,7 +304,7 @@ def test_prelu(data):
                          alpha_initializer=data.draw(st.sampled_from(["zeros",
                                                                       "random_uniform"])))
     assert_config_round_trip(layer)
-    x = data.draw(float32_arrays(shape, mst.away_from([0.0], 1e-3, mst.moderate())))
+    x = data.draw(mst.float32_arrays(shape, mst.away_from([0.0], 1e-3, mst.moderate())))
     layer(x)
     randomize_weights(layer, data)
     compare_layers(layer, x, "elementwise")
@@ -360,8 +324,8 @@ def test_dot(data):
         axes = x_axis
     normalize = data.draw(st.booleans())
     elements = mst.away_from([0.0], 0.1, mst.moderate()) if normalize else None
-    inputs = [data.draw(float32_arrays(x_shape, elements)),
-              data.draw(float32_arrays(y_shape, elements))]
+    inputs = [data.draw(mst.float32_arrays(x_shape, elements)),
+              data.draw(mst.float32_arrays(y_shape, elements))]
     layer = layers.Dot(axes=axes, normalize=normalize)
     assert_config_round_trip(layer)
     twin = keras_twin(layer)

@@ -63,6 +63,23 @@ def arrays(shape, elements=None, dtype="float64"):
                       else moderate())
 
 
+def float32_arrays(shape, elements=None):
+    """``arrays`` of float32, the dtype layers compute in."""
+    return arrays(shape, elements, "float32")
+
+
+def image_shapes(max_side=6, max_channels=4, batched=True):
+    """Shapes of images, channels last: (batch of 1-3, height, width, channels), or without
+    the batch axis."""
+    sides = (st.integers(1, max_side), st.integers(1, max_side), st.integers(1, max_channels))
+    return st.tuples(st.integers(1, 3), *sides) if batched else st.tuples(*sides)
+
+
+def sequence_shapes(max_steps=6, max_channels=4):
+    """Shapes of sequences, channels last: (batch of 1-3, steps, channels)."""
+    return st.tuples(st.integers(1, 3), st.integers(1, max_steps), st.integers(1, max_channels))
+
+
 def probabilities(shape, dtype="float32", include_bounds=True):
     """Arrays of values in [0, 1] (exact 0 and 1 included unless ``include_bounds`` is False)."""
     inner = floats32(0.0, 1.0)
