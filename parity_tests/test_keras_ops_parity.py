@@ -34,6 +34,13 @@ def assert_same_result(ours, theirs, what, kind="elementwise"):
     assert_close(ours, theirs, kind, what=what)
 
 
+def compare_call(call, arrays, kind, what):
+    """``call(ops, *arrays)`` written once, run with minikeras's ops and with tf.keras's:
+    values and gradients compared by ``compare_functions``."""
+    compare_functions(lambda *t: call(mk.ops, *t), lambda *t: call(keras_ops, *t), arrays, kind,
+                      what)
+
+
 # -- elementwise functions --------------------------------------------------------------
 
 # path in keras.ops: the values it is compared on (float32 arrays of any shape)
@@ -193,8 +200,7 @@ def test_reshape_squeeze_transpose_moveaxis_swapaxes(data):
         "ops.swapaxes": lambda ops, t: ops.swapaxes(t, source, destination),
     }
     for what, call in calls.items():
-        compare_functions(lambda t, c=call: c(mk.ops, t), lambda t, c=call: c(keras_ops, t),
-                          [x], "elementwise", f"{what}")
+        compare_call(call, [x], "elementwise", what)
 
 
 @given(data=st.data())
@@ -241,15 +247,12 @@ def test_hstack_vstack_unstack_ravel(data):
     if len(shape) == 1:  # vectors are rows in NumPy's (and Keras's JAX's) vstack, not TF's
         del calls["vstack"]
     for what, call in calls.items():
-        compare_functions(lambda t, c=call: c(mk.ops, t), lambda t, c=call: c(keras_ops, t),
-                          [x], "elementwise", f"ops.{what}")
+        compare_call(call, [x], "elementwise", f"ops.{what}")
 
 
 @given(data=st.data())
 def test_take_along_axis(data):
-    shape = data.draw(mst.shapes(max_dims=3, max_side=4))
-    axis = data.draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
-    size = int(np.prod(shape)) if axis is None else shape[axis]
+    shape, axis, size = data.draw(mst.axis_cases())
     if axis is None:
         index_shape = (data.draw(st.integers(0, 5)),)
     else:  # the other axes match x's or are 1 (broadcast)
@@ -325,9 +328,7 @@ def test_dot_tensordot_outer_inner(data):
         "matmul": ([a, b], lambda ops, x, y: ops.matmul(x, y)),
     }
     for what, (arrays, call) in calls.items():
-        compare_functions(lambda x, y, c=call: c(mk.ops, x, y),
-                          lambda x, y, c=call: c(keras_ops, x, y), arrays, "linear",
-                          f"ops.{what}")
+        compare_call(call, arrays, "linear", f"ops.{what}")
 
 
 @given(data=st.data())

@@ -2,7 +2,6 @@
 own keras.ops on the TensorFlow backend: values, and gradients with respect to every float
 input."""
 
-import numpy as np
 import tensorflow as tf
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,9 +15,7 @@ keras_ops = tf.keras.ops
 
 @given(data=st.data())
 def test_take(data):
-    shape = data.draw(mst.shapes(max_dims=3, max_side=4))
-    axis = data.draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
-    size = int(np.prod(shape)) if axis is None else shape[axis]
+    shape, axis, size = data.draw(mst.axis_cases())
     indices = data.draw(mst.arrays(mst.shapes(min_dims=0, max_dims=2, max_side=4),
                                    st.integers(-size, size - 1), "int32"))
     compare_functions(lambda x, i: mk.ops.take(x, i, axis=axis),
@@ -29,11 +26,7 @@ def test_take(data):
 
 @given(data=st.data())
 def test_repeat(data):
-    shape = data.draw(mst.shapes(max_dims=3, max_side=3))
-    axis = data.draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
-    size = int(np.prod(shape)) if axis is None else shape[axis]
-    repeats = data.draw(st.one_of(st.integers(0, 3), st.lists(st.integers(0, 3), min_size=size,
-                                                              max_size=size)))
+    shape, axis, repeats = data.draw(mst.repeat_cases())
     compare_functions(lambda x: mk.ops.repeat(x, repeats, axis=axis),
                       lambda x: keras_ops.repeat(x, repeats, axis=axis),
                       [data.draw(mst.arrays(shape, dtype="float32"))], "reduction",
@@ -42,11 +35,7 @@ def test_repeat(data):
 
 @given(data=st.data())
 def test_pad(data):
-    shape = data.draw(mst.shapes(max_dims=3, max_side=4))
-    mode = data.draw(st.sampled_from(["constant", "reflect", "symmetric"]))
-    largest = {"constant": 3, "reflect": min(shape) - 1, "symmetric": min(shape)}[mode]
-    widths = data.draw(st.lists(st.tuples(st.integers(0, largest), st.integers(0, largest)),
-                                min_size=len(shape), max_size=len(shape)))
+    shape, mode, widths = data.draw(mst.pad_cases())
     value = data.draw(st.sampled_from([None, 1.5])) if mode == "constant" else None
     compare_functions(lambda x: mk.ops.pad(x, widths, mode=mode, constant_values=value),
                       lambda x: keras_ops.pad(x, widths, mode=mode, constant_values=value),

@@ -15,9 +15,7 @@ from minikeras.testing import strategies as mst
 
 @st.composite
 def take_cases(draw):
-    shape = draw(mst.shapes(max_dims=3, max_side=4))
-    axis = draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
-    size = int(np.prod(shape)) if axis is None else shape[axis]
+    shape, axis, size = draw(mst.axis_cases())
     index_shape = draw(mst.shapes(min_dims=0, max_dims=2, max_side=4))
     indices = draw(mst.arrays(index_shape, st.integers(-size, size - 1), "int64"))
     return draw(mst.arrays(shape)), indices, axis
@@ -55,11 +53,7 @@ def test_take_truncates_float_indices_as_keras_casts_them():
 
 @given(data=st.data())
 def test_repeat_by_a_count_or_a_count_per_slice(data):
-    shape = data.draw(mst.shapes(max_dims=3, max_side=3))
-    axis = data.draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
-    size = int(np.prod(shape)) if axis is None else shape[axis]
-    repeats = data.draw(st.one_of(st.integers(0, 3), st.lists(st.integers(0, 3), min_size=size,
-                                                              max_size=size)))
+    shape, axis, repeats = data.draw(mst.repeat_cases())
     x = data.draw(mst.arrays(shape))
     np.testing.assert_array_equal(ops.repeat(Tensor(x), repeats, axis=axis).numpy(),
                                   np.repeat(x, repeats, axis=axis))
@@ -74,11 +68,7 @@ def test_repeat_rejects_bad_counts(repeats):
 
 @given(data=st.data())
 def test_pad_in_each_mode(data):
-    shape = data.draw(mst.shapes(max_dims=3, max_side=4))
-    mode = data.draw(st.sampled_from(["constant", "reflect", "symmetric"]))
-    largest = {"constant": 3, "reflect": min(shape) - 1, "symmetric": min(shape)}[mode]
-    widths = data.draw(st.lists(st.tuples(st.integers(0, largest), st.integers(0, largest)),
-                                min_size=len(shape), max_size=len(shape)))
+    shape, mode, widths = data.draw(mst.pad_cases())
     x = data.draw(mst.arrays(shape))
     np.testing.assert_array_equal(ops.pad(Tensor(x), widths, mode=mode).numpy(),
                                   np.pad(x, widths, mode=mode))

@@ -129,6 +129,36 @@ def distinct_rows(array, axis=-1, gap=1e-3):
 
 
 @st.composite
+def axis_cases(draw, max_dims=3, max_side=4):
+    """(shape, axis, size): a shape, one of its axes or None (the flattened array, as take
+    and repeat read it), and the number of elements along that axis."""
+    shape = draw(shapes(max_dims=max_dims, max_side=max_side))
+    axis = draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
+    return shape, axis, int(np.prod(shape)) if axis is None else shape[axis]
+
+
+@st.composite
+def repeat_cases(draw):
+    """(shape, axis, repeats) for ``repeat``: one count for all, or one per slice along axis."""
+    shape, axis, size = draw(axis_cases(max_side=3))
+    repeats = draw(st.one_of(st.integers(0, 3),
+                             st.lists(st.integers(0, 3), min_size=size, max_size=size)))
+    return shape, axis, repeats
+
+
+@st.composite
+def pad_cases(draw):
+    """(shape, mode, widths) for ``pad``: (before, after) widths per axis that the mode
+    allows ("reflect" less than the side, "symmetric" at most the side)."""
+    shape = draw(shapes(max_dims=3, max_side=4))
+    mode = draw(st.sampled_from(["constant", "reflect", "symmetric"]))
+    largest = {"constant": 3, "reflect": min(shape) - 1, "symmetric": min(shape)}[mode]
+    widths = draw(st.lists(st.tuples(st.integers(0, largest), st.integers(0, largest)),
+                           min_size=len(shape), max_size=len(shape)))
+    return shape, mode, widths
+
+
+@st.composite
 def window_cases(draw, dilations=True, max_batch=2):
     """(input shape, window, strides, padding, dilation) of a convolution or pooling over
     images (batch, height, width, channels): odd and even sizes, the window fitting a
