@@ -3,7 +3,6 @@
 import importlib
 import inspect
 import json
-import types
 
 import keras as keras3
 import numpy as np
@@ -12,27 +11,18 @@ import tensorflow as tf
 from keras.src.ops.operation import Operation as KerasOperation
 
 import minikeras as mk
-from minikeras.ops.function_operations import KERAS_CLASSES
+from minikeras.ops.function_operations import KERAS_CLASSES, public_functions
 from minikeras.ops.keras_op_table import ALIASES, NOT_OPERATIONS
 from parity_tests.harness import assert_close
 from parity_tests.test_models_parity import assert_outputs_close, summary_text
 
 
-def public_functions(namespace, defined_there=False):
-    """The public functions of a module; with ``defined_there``, not those it imports."""
-    functions = {name: getattr(namespace, name) for name in dir(namespace)
-                 if not name.startswith("_")
-                 and isinstance(getattr(namespace, name), types.FunctionType)}
-    return sorted(name for name, f in functions.items() if not defined_there
-                  or getattr(f, "__wrapped__", f).__module__ == namespace.__name__)
-
-
 def ops_functions():
     """The public functions of minikeras.ops and ops.image ("add", "image.resize"), each
     with the name it has in keras.ops."""
-    names = {name: ALIASES.get(name, name) for name in public_functions(mk.ops)}
-    names.update({f"image.{name}": f"image.{name}"
-                  for name in public_functions(mk.ops.image, defined_there=True)})
+    names = {name: ALIASES.get(name, name) for name in sorted(public_functions(vars(mk.ops)))}
+    names.update({f"image.{name}": f"image.{name}" for name in sorted(
+        public_functions(vars(mk.ops.image), defined_in=mk.ops.image.__name__))})
     return names
 
 

@@ -1,6 +1,5 @@
 """Operators and keras.ops functions on KerasTensors: graph nodes that run, train, save."""
 
-import types
 
 import numpy as np
 import pytest
@@ -8,6 +7,7 @@ import pytest
 import minikeras as keras
 from minikeras import backend, ops
 from minikeras.autograd import gradcheck
+from minikeras.ops.function_operations import public_functions
 from minikeras.ops.keras_op_table import NOT_OPERATIONS
 from minikeras.ops.symbolic import KerasTensor, Operation
 
@@ -21,25 +21,17 @@ def random(*shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape).astype("float32")
 
 
-def public_functions(namespace, defined_there=False):
-    """The public functions of a module; with ``defined_there``, not those it imports."""
-    functions = {name: getattr(namespace, name) for name in dir(namespace)
-                 if not name.startswith("_")
-                 and isinstance(getattr(namespace, name), types.FunctionType)}
-    return sorted(name for name, f in functions.items() if not defined_there
-                  or getattr(f, "__wrapped__", f).__module__ == namespace.__name__)
-
-
 def test_every_public_function_of_ops_accepts_keras_tensors():
-    names = public_functions(ops)
+    names = sorted(public_functions(vars(ops)))
     assert {"add", "mean", "concatenate", "getitem", "relu"} <= set(names)
     for name in names:
         if name not in NOT_OPERATIONS:
             assert hasattr(getattr(ops, name), "__wrapped__"), (
                 f"ops.{name} was imported after the lines at the end of ops/__init__.py that "
                 "make functions accept KerasTensors")
-    assert "resize" in public_functions(ops.image, defined_there=True)
-    for name in public_functions(ops.image, defined_there=True):
+    image_names = sorted(public_functions(vars(ops.image), defined_in=ops.image.__name__))
+    assert "resize" in image_names
+    for name in image_names:
         assert hasattr(getattr(ops.image, name), "__wrapped__"), f"ops.image.{name}"
 
 

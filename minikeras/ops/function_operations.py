@@ -77,13 +77,20 @@ def _lists_to_tuples(value):
     return value
 
 
+def public_functions(namespace, defined_in=None):
+    """{name: function} of the public functions in ``namespace`` (a module's globals, or
+    ``vars(module)``); with ``defined_in`` (a module's name), only those that module
+    defines, not those it imports."""
+    return {name: value for name, value in namespace.items()
+            if not name.startswith("_") and isinstance(value, types.FunctionType)
+            and (defined_in is None or value.__module__ == defined_in)}
+
+
 def accept_keras_tensors_in(namespace, defined_in=None):
     """Passes each public function of ``namespace`` (a module's globals) through
     ``accept_keras_tensors``; with ``defined_in``, only those that module defines."""
-    for name, value in list(namespace.items()):
-        if not name.startswith("_") and isinstance(value, types.FunctionType) and (
-                defined_in is None or value.__module__ == defined_in):
-            namespace[name] = accept_keras_tensors(name, value)
+    for name, value in public_functions(namespace, defined_in).items():
+        namespace[name] = accept_keras_tensors(name, value)
 
 
 def accept_keras_tensors(name, function):
