@@ -11,6 +11,24 @@ import itertools
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
+# The settings a PyDataset takes in its constructor, and their defaults.
+_DEFAULTS = {"workers": 1, "use_multiprocessing": False, "max_queue_size": 10}
+
+
+def _setting(name):
+    """The property ``name`` of a PyDataset, stored as ``_<name>``; reading it when a
+    subclass's ``__init__`` skipped ``super().__init__()`` warns and gives the default."""
+    attribute = "_" + name
+
+    def read(self):
+        self._warn_if_super_not_called()
+        return getattr(self, attribute)
+
+    def write(self, value):
+        setattr(self, attribute, value)
+
+    return property(read, write)
+
 
 class PyDataset:
     """Base class of a dataset whose batches Python code makes, as ``keras.utils.PyDataset``.
@@ -37,44 +55,19 @@ class PyDataset:
         self._max_queue_size = max_queue_size
 
     def _warn_if_super_not_called(self):
-        missing = [name for name in ("_workers", "_use_multiprocessing", "_max_queue_size")
-                   if not hasattr(self, name)]
+        missing = [name for name in _DEFAULTS if not hasattr(self, "_" + name)]
         if missing:
-            self._workers, self._use_multiprocessing, self._max_queue_size = (
-                getattr(self, "_workers", 1), getattr(self, "_use_multiprocessing", False),
-                getattr(self, "_max_queue_size", 10))
+            for name in missing:
+                setattr(self, "_" + name, _DEFAULTS[name])
             warnings.warn(
                 "Your `PyDataset` class should call `super().__init__(**kwargs)` in its "
                 "constructor. `**kwargs` can include `workers`, `use_multiprocessing`, "
                 "`max_queue_size`. Do not pass these arguments to `fit()`, as they will be "
                 "ignored.", stacklevel=3)
 
-    @property
-    def workers(self):
-        self._warn_if_super_not_called()
-        return self._workers
-
-    @workers.setter
-    def workers(self, value):
-        self._workers = value
-
-    @property
-    def use_multiprocessing(self):
-        self._warn_if_super_not_called()
-        return self._use_multiprocessing
-
-    @use_multiprocessing.setter
-    def use_multiprocessing(self, value):
-        self._use_multiprocessing = value
-
-    @property
-    def max_queue_size(self):
-        self._warn_if_super_not_called()
-        return self._max_queue_size
-
-    @max_queue_size.setter
-    def max_queue_size(self, value):
-        self._max_queue_size = value
+    workers = _setting("workers")
+    use_multiprocessing = _setting("use_multiprocessing")
+    max_queue_size = _setting("max_queue_size")
 
     def __getitem__(self, index):
         """Batch number ``index``."""
