@@ -112,6 +112,16 @@ def test_matmul_on_all_cores_matches_numpy(monkeypatch, two_threads, shapes):
     np.testing.assert_allclose(parallel.matmul(b.T, a.T), b.T @ a.T, rtol=1e-12, atol=1e-12)
 
 
+def test_matmul_on_all_cores_leaves_the_invalid_flag_to_the_values(two_threads):
+    # OpenBLAS may set the invalid-operation flag on finite inputs, so matmul does not turn
+    # it into NumPy's warning (or error); an infinite input's NaN is still in the product.
+    a = np.array([[np.inf, 1.0], [2.0, 3.0]])
+    b = np.array([[0.0, 1.0], [1.0, 1.0]])
+    with np.errstate(all="raise"):
+        product = parallel.matmul(a, b)
+    np.testing.assert_array_equal(product, np.array([[np.nan, np.inf], [3.0, 5.0]]))
+
+
 @pytest.mark.parametrize("axis", [0, 1])
 def test_elementwise_calls_the_function_on_matching_parts(tiny_pieces, axis):
     x = np.arange(24.0).reshape(6, 4)

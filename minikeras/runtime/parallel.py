@@ -144,10 +144,19 @@ def matmul(a, b):
     band = max(1, -(-max(m, n) // max(1, bands)))
     bands = [slice(start, start + band) for start in range(0, max(m, n), band)]
     if m >= n:
-        for_each(lambda rows: np.matmul(a[rows], b, out=out[rows]), bands)
+        for_each(lambda rows: _blas_matmul(a[rows], b, out[rows]), bands)
     else:
-        for_each(lambda cols: np.matmul(a, b[:, cols], out=out[:, cols]), bands)
+        for_each(lambda cols: _blas_matmul(a, b[:, cols], out[:, cols]), bands)
     return out
+
+
+def _blas_matmul(a, b, out):
+    """np.matmul into ``out``, without NumPy's 'invalid value' warning: OpenBLAS's kernels
+    can raise the processor's invalid-operation flag on finite inputs (numpy/numpy#24067),
+    here now and then, depending on the band and the thread. A NaN from an infinite input
+    still reaches ``out``."""
+    with np.errstate(invalid="ignore"):
+        np.matmul(a, b, out=out)
 
 
 class _Job:
