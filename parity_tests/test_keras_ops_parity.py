@@ -168,6 +168,20 @@ def test_amax_amin(name, data):
                       "reduction", f"ops.{name}(axis={axis}, keepdims={keepdims})")
 
 
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_an_infinite_gradient_reaches_only_the_input_taken(name):
+    # sqrt'(0) is inf: where x lost to 0, TensorFlow's select gives x a 0 gradient, not NaN.
+    x = np.array([-1.5, -0.25, 0.5, 2.0], dtype="float32") * (1 if name == "maximum" else -1)
+
+    def function(ops, t):
+        selected = getattr(ops, name)(t, 0.0)
+        return ops.sqrt(selected if name == "maximum" else ops.negative(selected))
+
+    with np.errstate(divide="ignore"):  # the inf of sqrt'(0) itself is expected
+        compare_functions(lambda t: function(mk.ops, t), lambda t: function(keras_ops, t), [x],
+                          "elementwise", f"ops.{name}: sqrt({name}(x, 0))")
+
+
 @given(data=st.data())
 def test_moments(data):
     shape = data.draw(mst.shapes(min_dims=2, max_dims=3, max_side=4))

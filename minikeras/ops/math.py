@@ -262,7 +262,8 @@ class Maximum(Function):
         return xp.maximum(x, y)
 
     def backward(self, gz):
-        return gz * self.x_wins, gz * ~self.x_wins
+        xp = get_array_module(gz)  # selected, not masked: inf * 0 would be NaN (see Where)
+        return xp.where(self.x_wins, gz, 0), xp.where(self.x_wins, 0, gz)
 
 
 class Minimum(Function):
@@ -274,7 +275,8 @@ class Minimum(Function):
         return xp.minimum(x, y)
 
     def backward(self, gz):
-        return gz * self.x_wins, gz * ~self.x_wins
+        xp = get_array_module(gz)  # selected, not masked: inf * 0 would be NaN (see Where)
+        return xp.where(self.x_wins, gz, 0), xp.where(self.x_wins, 0, gz)
 
 
 class Clip(Function):
