@@ -168,6 +168,14 @@ def test_amax_amin(name, data):
                       "reduction", f"ops.{name}(axis={axis}, keepdims={keepdims})")
 
 
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "prod", "std", "var", "amax",
+                                  "logsumexp", "cumsum", "cumprod", "any", "all", "argmax"])
+def test_reductions_of_lists_and_python_numbers(name):
+    for values in ([[1.0, -2.0], [3.0, 0.5]], (0.5, 2.0), 3.0):
+        assert_same_result(getattr(mk.ops, name)(values), getattr(keras_ops, name)(values),
+                           f"ops.{name}({values!r})", "reduction")
+
+
 @pytest.mark.parametrize("name", ["maximum", "minimum"])
 def test_an_infinite_gradient_reaches_only_the_input_taken(name):
     # sqrt'(0) is inf: where x lost to 0, TensorFlow's select gives x a 0 gradient, not NaN.

@@ -189,6 +189,18 @@ def test_reduction(name, data):
     gradcheck(lambda t: op(t, axis=axis, keepdims=keepdims), x)
 
 
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "prod", "std", "var", "amax",
+                                  "amin", "logsumexp", "cumsum", "cumprod", "any", "all",
+                                  "argmax", "argmin", "normalize"])
+def test_reductions_take_lists_and_python_numbers(name):
+    op, values = getattr(ops, name), [[1.0, -2.0], [3.0, 0.5]]
+    expected = op(Tensor(np.array(values, dtype="float32"))).numpy()
+    np.testing.assert_array_equal(op(values).numpy(), expected)
+    np.testing.assert_array_equal(op(tuple(map(tuple, values))).numpy(), expected)
+    if name != "normalize":  # normalizes along an axis, which a number lacks
+        np.testing.assert_array_equal(op(3.0).numpy(), op(Tensor(np.float32(3.0))).numpy())
+
+
 def test_max_shares_the_gradient_between_ties_as_tensorflow():
     x = Tensor(np.array([[3.0, 1.0, 3.0]]), requires_grad=True)
     ops.max(x, axis=1).sum().backward()

@@ -11,7 +11,8 @@ from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
-from .math import cast, minimum, multiply, rsqrt, sqrt, square, subtract
+from .logic import convert_to_tensor
+from .math import minimum, multiply, rsqrt, sqrt, square, subtract
 from .reshaping import reshape
 
 
@@ -197,39 +198,39 @@ class Cumprod(Function):
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.sum)
     """The sum of x over ``axis`` (None: all axes)."""
-    return Sum(axis, keepdims)(x)
+    return Sum(axis, keepdims)(convert_to_tensor(x))
 
 
 def mean(x, axis=None, keepdims=False):
     """The mean of x over ``axis`` (None: all axes)."""
-    return Mean(axis, keepdims)(x)
+    return Mean(axis, keepdims)(convert_to_tensor(x))
 
 
 def max(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.max)
     """The largest element of x over ``axis`` (None: all axes)."""
-    return Extremum(axis, keepdims, largest=True)(x)
+    return Extremum(axis, keepdims, largest=True)(convert_to_tensor(x))
 
 
 def min(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.min)
     """The smallest element of x over ``axis`` (None: all axes)."""
-    return Extremum(axis, keepdims, largest=False)(x)
+    return Extremum(axis, keepdims, largest=False)(convert_to_tensor(x))
 
 
 def prod(x, axis=None, keepdims=False, dtype=None):
     """The product of x's elements over ``axis`` (None: all axes); its gradient is exact
     where elements are 0."""
-    return Prod(axis, keepdims)(x if dtype is None else cast(x, dtype))
+    return Prod(axis, keepdims)(convert_to_tensor(x, dtype))
 
 
 def cumsum(x, axis=None, dtype=None):
     """The running sums of x along ``axis`` (None: of the flattened x)."""
-    x = x if dtype is None else cast(x, dtype)
+    x = convert_to_tensor(x, dtype)
     return Cumsum(0)(reshape(x, (-1,))) if axis is None else Cumsum(axis)(x)
 
 
 def cumprod(x, axis=None, dtype=None):
     """The running products of x along ``axis`` (None: of the flattened x)."""
-    x = x if dtype is None else cast(x, dtype)
+    x = convert_to_tensor(x, dtype)
     return Cumprod(0)(reshape(x, (-1,))) if axis is None else Cumprod(axis)(x)
 
 
@@ -245,7 +246,7 @@ def amin(x, axis=None, keepdims=False):
 
 def logsumexp(x, axis=None, keepdims=False):
     """log(sum(exp(x))) over ``axis`` (None: all axes), without overflow."""
-    return LogSumExp(axis, keepdims)(x)
+    return LogSumExp(axis, keepdims)(convert_to_tensor(x))
 
 
 def normalize(x, axis=-1, order=2, epsilon=None):
@@ -256,6 +257,7 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     """
     if order != 2:
         raise ValueError(f"normalize: only order=2 (the L2 norm) is supported; got order={order}.")
+    x = convert_to_tensor(x)
     epsilon = backend.epsilon() if epsilon is None else epsilon
     inverse_norm = rsqrt(sum(square(x), axis=axis, keepdims=True))  # (.., 1, ..)
     return multiply(x, minimum(inverse_norm, 1.0 / epsilon))
@@ -263,6 +265,7 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 
 def var(x, axis=None, keepdims=False):
     """The (biased) variance of x over ``axis``: mean((x - mean(x))**2)."""
+    x = convert_to_tensor(x)
     centered = subtract(x, mean(x, axis=axis, keepdims=True))
     return mean(square(centered), axis=axis, keepdims=keepdims)
 
