@@ -176,6 +176,23 @@ def test_reductions_of_lists_and_python_numbers(name):
                            f"ops.{name}({values!r})", "reduction")
 
 
+def test_averages_and_where_give_floatx_where_keras_does():
+    flags, counts = np.array([True, False, True]), np.array([1, 2, 4], dtype="int32")
+    cases = {  # Python floats are weak: they take floatx, or the dtype of a float array
+        "ops.mean of booleans": lambda ops: ops.mean(flags),
+        "ops.mean of int32": lambda ops: ops.mean(counts),
+        "ops.var of booleans": lambda ops: ops.var(flags),
+        "ops.std of int32": lambda ops: ops.std(counts),
+        "ops.where of Python floats": lambda ops: ops.where(flags, 1.0, 2.0),
+        "ops.where of int32 and a Python float": lambda ops: ops.where(flags, counts, 0.5),
+        "ops.where of booleans and a Python float": lambda ops: ops.where(flags, flags, 0.5),
+        "ops.where of float16 and a Python float": lambda ops: ops.where(
+            flags, counts.astype("float16"), 0.5),
+    }
+    for what, function in cases.items():
+        assert_same_result(function(mk.ops), function(keras_ops), what)
+
+
 @pytest.mark.parametrize("name", ["maximum", "minimum"])
 def test_an_infinite_gradient_reaches_only_the_input_taken(name):
     # sqrt'(0) is inf: where x lost to 0, TensorFlow's select gives x a 0 gradient, not NaN.

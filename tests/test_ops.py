@@ -150,6 +150,16 @@ def test_where(data):
     gradcheck(lambda a, b: ops.where(condition, a, b), x, y)
 
 
+def test_where_of_python_floats_or_integers_and_a_float_is_floatx():
+    condition = np.array([True, False])
+    for x1, x2 in [(1.0, 2.0), (np.array([1, 2], dtype="int32"), 2.0), (condition, 0.5)]:
+        result = ops.where(condition, x1, x2)
+        assert result.dtype == np.float32, (x1, x2)
+        np.testing.assert_array_equal(result.numpy(), np.where(condition, x1, x2))
+    half = np.array([1.0, 2.0], dtype="float16")  # a typed float keeps its width
+    assert ops.where(condition, half, 3.0).dtype == np.float16
+
+
 @given(data=st.data())
 def test_cast_between_floats_passes_the_gradient_back_in_the_input_dtype(data):
     x = Tensor(data.draw(mst.arrays(mst.shapes())), requires_grad=True)
@@ -199,6 +209,15 @@ def test_reductions_take_lists_and_python_numbers(name):
     np.testing.assert_array_equal(op(tuple(map(tuple, values))).numpy(), expected)
     if name != "normalize":  # normalizes along an axis, which a number lacks
         np.testing.assert_array_equal(op(3.0).numpy(), op(Tensor(np.float32(3.0))).numpy())
+
+
+@pytest.mark.parametrize("name", ["mean", "var", "std"])
+@pytest.mark.parametrize("dtype", ["bool", "int32", "int64"])
+def test_averages_of_booleans_and_integers_are_floatx(name, dtype):
+    x = np.array([[1, 0, 1], [1, 1, 0]], dtype=dtype)
+    result = getattr(ops, name)(x, axis=1)
+    assert result.dtype == np.float32
+    np.testing.assert_allclose(result.numpy(), getattr(np, name)(x, axis=1), rtol=1e-6)
 
 
 def test_max_shares_the_gradient_between_ties_as_tensorflow():

@@ -501,7 +501,14 @@ def clip(x, x_min, x_max):
 
 
 def where(condition, x1, x2):
-    """x1 where ``condition`` is true, else x2 (all three broadcast together)."""
+    """x1 where ``condition`` is true, else x2 (all three broadcast together). A float result
+    has Keras's dtype: Python floats are weak, so ``where(c, 1.0, 2.0)`` is floatx."""
+    from .creation import result_dtype  # both build on this module
+    from .logic import convert_to_tensor
+
+    dtype = result_dtype(x1, x2)
+    if np.dtype(dtype).kind == "f":
+        x1, x2 = convert_to_tensor(x1, dtype), convert_to_tensor(x2, dtype)
     return Where()(condition, x1, x2)
 
 

@@ -12,7 +12,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
 from .logic import convert_to_tensor
-from .math import minimum, multiply, rsqrt, sqrt, square, subtract
+from .math import minimum, multiply, rsqrt, sqrt, square, subtract, to_float
 from .reshaping import reshape
 
 
@@ -202,8 +202,9 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.sum)
 
 
 def mean(x, axis=None, keepdims=False):
-    """The mean of x over ``axis`` (None: all axes)."""
-    return Mean(axis, keepdims)(convert_to_tensor(x))
+    """The mean of x over ``axis`` (None: all axes); integers and booleans average to floatx,
+    as in Keras."""
+    return Mean(axis, keepdims)(to_float(x))
 
 
 def max(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.max)
@@ -264,8 +265,8 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 
 
 def var(x, axis=None, keepdims=False):
-    """The (biased) variance of x over ``axis``: mean((x - mean(x))**2)."""
-    x = convert_to_tensor(x)
+    """The (biased) variance of x over ``axis``: mean((x - mean(x))**2); floatx for integers."""
+    x = to_float(x)
     centered = subtract(x, mean(x, axis=axis, keepdims=True))
     return mean(square(centered), axis=axis, keepdims=keepdims)
 
