@@ -350,6 +350,28 @@ def test_convert_to_tensor_keeps_tensors_and_converts_the_rest():
     assert ops.convert_to_tensor([1, 2], dtype="float64").dtype == np.float64
 
 
+def test_every_function_takes_a_nested_list_as_it_takes_the_array():
+    values = [[0.5, -0.25], [0.75, 1.5]]
+    functions = {name: f for name, f in vars(ops).items()
+                 if callable(f) and not name.startswith("_") and not isinstance(f, type)}
+    for name, function in sorted(functions.items()):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                expected = function(Tensor(np.array(values, dtype="float32")))
+            except (TypeError, ValueError, AttributeError):
+                continue  # it needs other arguments (einsum's subscripts first...)
+            results = [ops.convert_to_numpy(r) for r in _flat([function(values), expected])]
+        half = len(results) // 2
+        for result, wanted in zip(results[:half], results[half:], strict=True):
+            np.testing.assert_array_equal(result, wanted, err_msg=f"ops.{name}")
+
+
+def _flat(results):
+    for result in results:
+        yield from _flat(result) if isinstance(result, (list, tuple)) else [result]
+
+
 def test_every_op_is_checked():
     checked = set(UNARY) | set(BINARY) | set(NON_DIFFERENTIABLE) | {
         "maximum", "minimum", "clip", "where", "cast", "sum", "mean", "max", "min", "var",

@@ -11,6 +11,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from .fast.activation import FastReLU
 from .fast.softmax import DeviceSoftmax, rows_on_device
+from .logic import convert_to_tensor
 from .math import erf_array, multiply, negative
 
 SELU_ALPHA = 1.6732632423543772
@@ -276,21 +277,22 @@ def log_softmax_array(x, axis):
 
 def relu(x):
     """max(x, 0), on every core (``FastReLU``)."""
-    return FastReLU()(x)
+    return FastReLU()(convert_to_tensor(x))
 
 
 def relu6(x):
     """min(max(x, 0), 6)."""
-    return ReLU6()(x)
+    return ReLU6()(convert_to_tensor(x))
 
 
 def leaky_relu(x, negative_slope=0.2):
     """x where x > 0, else ``negative_slope`` * x."""
-    return LeakyReLU(negative_slope)(x)
+    return LeakyReLU(negative_slope)(convert_to_tensor(x))
 
 
 def sigmoid(x):
     """1 / (1 + exp(-x)). The output remembers x, so a cross-entropy loss can use the logits."""
+    x = convert_to_tensor(x)
     y = Sigmoid()(x)
     y._keras_logits = x
     return y
@@ -298,51 +300,52 @@ def sigmoid(x):
 
 def tanh(x):
     """The hyperbolic tangent of x."""
-    return Tanh()(x)
+    return Tanh()(convert_to_tensor(x))
 
 
 def softplus(x):
     """log(1 + exp(x))."""
-    return Softplus()(x)
+    return Softplus()(convert_to_tensor(x))
 
 
 def softsign(x):
     """x / (1 + |x|)."""
-    return Softsign()(x)
+    return Softsign()(convert_to_tensor(x))
 
 
 def elu(x, alpha=1.0):
     """x where x > 0, else ``alpha`` * (exp(x) - 1)."""
-    return ELU(alpha)(x)
+    return ELU(alpha)(convert_to_tensor(x))
 
 
 def selu(x):
     """The scaled exponential linear unit (self-normalising networks)."""
-    return SELU()(x)
+    return SELU()(convert_to_tensor(x))
 
 
 def gelu(x, approximate=True):
     """The Gaussian error linear unit x * Phi(x) (tanh approximation by default, as keras.ops)."""
-    return GELU(approximate)(x)
+    return GELU(approximate)(convert_to_tensor(x))
 
 
 def silu(x):
     """x * sigmoid(x), also called swish."""
-    return SiLU()(x)
+    return SiLU()(convert_to_tensor(x))
 
 
 def swish(x):
     """x * sigmoid(x) (Keras's alias of ``silu``)."""
-    return SiLU()(x)
+    return SiLU()(convert_to_tensor(x))
 
 
 def hard_sigmoid(x):
     """relu6(x + 3) / 6, a piecewise-linear sigmoid."""
-    return HardSigmoid()(x)
+    return HardSigmoid()(convert_to_tensor(x))
 
 
 def hard_silu(x):
     """x * hard_sigmoid(x), a piecewise-polynomial silu."""
+    x = convert_to_tensor(x)
     return multiply(x, hard_sigmoid(x))
 
 
@@ -361,6 +364,7 @@ def softmax(x, axis=-1):
 
     On a device, over the last axis, ``fast.softmax.DeviceSoftmax`` computes it in one kernel.
     """
+    x = convert_to_tensor(x)
     y = (DeviceSoftmax() if rows_on_device(x, axis) else Softmax(axis))(x)
     y._keras_logits = x
     return y
@@ -369,9 +373,9 @@ def softmax(x, axis=-1):
 def sparsemax(x, axis=-1):
     """The projection of x onto the probability simplex along ``axis``: like softmax it sums
     to 1, but the small entries are exactly 0."""
-    return Sparsemax(axis)(x)
+    return Sparsemax(axis)(convert_to_tensor(x))
 
 
 def log_softmax(x, axis=-1):
     """log(softmax(x)) along ``axis``, computed without ever taking the log of 0."""
-    return LogSoftmax(axis)(x)
+    return LogSoftmax(axis)(convert_to_tensor(x))

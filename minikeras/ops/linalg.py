@@ -8,7 +8,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from .fast.linalg import FastMatMul, FusedDense
 from .gather import take
-from .logic import not_equal
+from .logic import convert_to_tensor, not_equal
 from .math import abs, cast, multiply, power, sqrt, square, to_float, where
 from .reduction import max, min, sum
 from .reshaping import expand_dims, getitem, moveaxis, reshape, squeeze, transpose
@@ -119,6 +119,7 @@ def vdot(x1, x2):
 def diagonal(x, offset=0, axis1=0, axis2=1):
     """The diagonal ``offset`` (above 0: above the main one) of the matrices on axes
     ``axis1`` and ``axis2`` of x, as a new last axis; the gradient goes back onto it."""
+    x = convert_to_tensor(x)
     matrices = moveaxis(x, (axis1, axis2), (-2, -1))  # (.., m, n)
     m, n = matrices.shape[-2:]
     first_row, first_column = builtins.max(-offset, 0), builtins.max(offset, 0)
@@ -130,6 +131,7 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
 def diag(x, k=0):
     """For a vector, the square matrix with x on diagonal ``k`` (zeros elsewhere); for a
     matrix, its diagonal ``k``."""
+    x = convert_to_tensor(x)
     if len(x.shape) == 2:
         return diagonal(x, k)
     if len(x.shape) != 1:
@@ -146,12 +148,14 @@ def diag(x, k=0):
 
 def tril(x, k=0):
     """x's matrices (its last two axes) with the elements above diagonal ``k`` set to 0."""
+    x = convert_to_tensor(x)
     xp = get_array_module(getattr(x, "data", x))
     return where(xp.tri(*x.shape[-2:], k=k, dtype=bool), x, 0)
 
 
 def triu(x, k=0):
     """x's matrices (its last two axes) with the elements below diagonal ``k`` set to 0."""
+    x = convert_to_tensor(x)
     xp = get_array_module(getattr(x, "data", x))
     return where(xp.tri(*x.shape[-2:], k=k - 1, dtype=bool), 0, x)
 

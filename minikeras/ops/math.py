@@ -400,7 +400,7 @@ def divide_no_nan(x1, x2):
 
 def negative(x):
     """-x."""
-    return Negative()(x)
+    return Negative()(as_tensor(x))
 
 
 def power(x1, x2):
@@ -410,7 +410,7 @@ def power(x1, x2):
 
 def square(x):
     """x ** 2."""
-    return Square()(x)
+    return Square()(as_tensor(x))
 
 
 def sqrt(x):
@@ -477,12 +477,12 @@ def floor_divide(x1, x2):
 
 def abs(x):  # noqa: A001  (keras.ops.abs)
     """|x|."""
-    return Abs()(x)
+    return Abs()(as_tensor(x))
 
 
 def absolute(x):
     """|x| (Keras's alias of ``abs``)."""
-    return Abs()(x)
+    return Abs()(as_tensor(x))
 
 
 def maximum(x1, x2):
@@ -541,4 +541,4 @@ def cast(x, dtype):
 
 def erf(x):
     """The error function of x."""
-    return Erf()(x)
+    return Erf()(as_tensor(x))

@@ -22,6 +22,7 @@ from .fast.normalization import (
     FusedBatchNormalization,
     normalization_on_device,
 )
+from .logic import convert_to_tensor
 from .math import add, divide, multiply, negative, sqrt, subtract
 from .reshaping import reshape
 
@@ -73,6 +74,7 @@ def fused_batch_normalization(x, scale=None, offset=None, axis=-1, epsilon=1e-3)
     mean, variance: the batch statistics, shape (channels,), carrying no gradient
         (the variance is the biased one, as Keras's moving average uses).
     """
+    x = convert_to_tensor(x)
     fast_twin = DeviceBatchNormalization if normalization_on_device(x) else (
         FusedBatchNormalization)
     function = fast_twin(axis, epsilon)

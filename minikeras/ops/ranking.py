@@ -95,5 +95,6 @@ def argsort(x, axis=-1):
 def sort(x, axis=-1):
     """x sorted along ``axis`` (None: flattened) in ascending order; the gradient of each
     value goes back to the element it came from."""
+    x = convert_to_tensor(x)
     indices, along = _argsort_data(x, axis)
     return take_along_axis(reshape(x, (-1,)) if axis is None else x, indices, axis=along)

@@ -11,6 +11,7 @@ from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
+from .logic import convert_to_tensor
 
 
 class Reshape(Function):
@@ -97,12 +98,13 @@ class Concatenate(Function):
 
 def reshape(x, newshape):
     """x with shape ``newshape`` (one entry may be -1)."""
-    return Reshape()(x, tuple(newshape) if not isinstance(newshape, int) else (newshape,))
+    newshape = (newshape,) if isinstance(newshape, int) else tuple(newshape)
+    return Reshape()(convert_to_tensor(x), newshape)
 
 
 def transpose(x, axes=None):
     """x with its axes permuted by ``axes`` (None: reversed)."""
-    return Transpose()(x, axes)
+    return Transpose()(convert_to_tensor(x), axes)
 
 
 def broadcast_to(x, shape):
@@ -129,7 +131,7 @@ def _unwrap_key(key):
 
 def concatenate(xs, axis=0):
     """The tensors ``xs`` joined along ``axis``."""
-    return Concatenate(axis)(*xs)
+    return Concatenate(axis)(*map(convert_to_tensor, xs))
 
 
 def stack(x, axis=0):
@@ -156,6 +158,7 @@ def expand_dims(x, axis):
 
 def squeeze(x, axis=None):
     """x without its size-1 axes (or only the given ones, which must have size 1)."""
+    x = convert_to_tensor(x)
     shape = _shape(x)
     if axis is None:
         axes = {i for i, n in enumerate(shape) if n == 1}
@@ -242,6 +245,7 @@ def split(x, indices_or_sections, axis=0):
 
 def unstack(x, num=None, axis=0):
     """The slices of x along ``axis``, as a list of tensors of one rank less."""
+    x = convert_to_tensor(x)
     size = _shape(x)[axis]
     if num is not None and num != size:
         raise ValueError(f"unstack: num={num} does not match the size {size} of axis {axis}.")
@@ -252,6 +256,7 @@ def unstack(x, num=None, axis=0):
 def flip(x, axis=None):
     """x with the order of its elements reversed along ``axis`` (an int, a list, or None:
     every axis)."""
+    x = convert_to_tensor(x)
     ndim = len(_shape(x))
     axes = range(ndim) if axis is None else [
         a % ndim for a in ((axis,) if isinstance(axis, int) else axis)]

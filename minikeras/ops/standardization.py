@@ -9,6 +9,7 @@ and training and inference compute the same thing.
 from .. import backend
 from ..autograd.function import Function
 from ..backend import get_array_module
+from .logic import convert_to_tensor
 from .math import add, multiply, rsqrt
 from .reduction import _normalize_axes, var
 from .reshaping import reshape
@@ -58,6 +59,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_sca
     rms_scaling: Keras's deprecated variant, x / sqrt(var + epsilon) * gamma,
         which divides by the spread about the mean without subtracting the mean.
     """
+    x = convert_to_tensor(x)
     epsilon = backend.epsilon() if epsilon is None else epsilon
     axes = _normalize_axes(axis, len(x.shape))
     if rms_scaling:
