@@ -176,6 +176,15 @@ def test_reductions_of_lists_and_python_numbers(name):
                            f"ops.{name}({values!r})", "reduction")
 
 
+@pytest.mark.parametrize("name", ["add", "subtract", "multiply", "divide", "true_divide",
+                                  "divide_no_nan", "power", "maximum", "minimum"])
+def test_binary_functions_of_two_lists_compute_as_keras(name):
+    # A list plus a list is their concatenation in Python: keras.ops converts them first.
+    for x1, x2 in (([1.0, 2.0], [3.0, 0.5]), ([[1.0], [2.0]], [[3.0], [4.0]]), ((2.0, 3.0), 2.0)):
+        assert_same_result(getattr(mk.ops, name)(x1, x2), getattr(keras_ops, name)(x1, x2),
+                           f"ops.{name}({x1!r}, {x2!r})")
+
+
 def test_averages_and_where_give_floatx_where_keras_does():
     flags, counts = np.array([True, False, True]), np.array([1, 2, 4], dtype="int32")
     cases = {  # Python floats are weak: they take floatx, or the dtype of a float array

@@ -370,32 +370,32 @@ def erf_array(x):
 
 def add(x1, x2):
     """x1 + x2, elementwise with broadcasting."""
-    return Add()(x1, x2)
+    return Add()(*lists_as_tensors(x1, x2))
 
 
 def subtract(x1, x2):
     """x1 - x2, elementwise with broadcasting."""
-    return Subtract()(x1, x2)
+    return Subtract()(*lists_as_tensors(x1, x2))
 
 
 def multiply(x1, x2):
     """x1 * x2, elementwise with broadcasting."""
-    return Multiply()(x1, x2)
+    return Multiply()(*lists_as_tensors(x1, x2))
 
 
 def divide(x1, x2):
     """x1 / x2, elementwise with broadcasting."""
-    return Divide()(x1, x2)
+    return Divide()(*lists_as_tensors(x1, x2))
 
 
 def true_divide(x1, x2):
     """x1 / x2 (Keras's alias of ``divide``)."""
-    return Divide()(x1, x2)
+    return Divide()(*lists_as_tensors(x1, x2))
 
 
 def divide_no_nan(x1, x2):
     """x1 / x2, and 0 where x2 is 0 (gradients too), elementwise with broadcasting."""
-    return DivideNoNan()(x1, x2)
+    return DivideNoNan()(*lists_as_tensors(x1, x2))
 
 
 def negative(x):
@@ -405,7 +405,7 @@ def negative(x):
 
 def power(x1, x2):
     """x1 ** x2; ``x2`` may be a number or a tensor broadcastable with ``x1``."""
-    return Power()(x1, x2)
+    return Power()(*lists_as_tensors(x1, x2))
 
 
 def square(x):
@@ -487,12 +487,12 @@ def absolute(x):
 
 def maximum(x1, x2):
     """The larger of x1 and x2, elementwise."""
-    return Maximum()(x1, x2)
+    return Maximum()(*lists_as_tensors(x1, x2))
 
 
 def minimum(x1, x2):
     """The smaller of x1 and x2, elementwise."""
-    return Minimum()(x1, x2)
+    return Minimum()(*lists_as_tensors(x1, x2))
 
 
 def clip(x, x_min, x_max):
@@ -510,6 +510,14 @@ def where(condition, x1, x2):
     if np.dtype(dtype).kind == "f":
         x1, x2 = convert_to_tensor(x1, dtype), convert_to_tensor(x2, dtype)
     return Where()(condition, x1, x2)
+
+
+def lists_as_tensors(*values):
+    """Lists and tuples among ``values`` as tensors, as Keras converts them (a list plus a
+    list would otherwise concatenate); numbers and arrays as they are."""
+    from .logic import convert_to_tensor  # it builds on this module
+
+    return [convert_to_tensor(x) if isinstance(x, (list, tuple)) else x for x in values]
 
 
 def as_tensor(x):
