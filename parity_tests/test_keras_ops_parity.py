@@ -202,6 +202,20 @@ def test_averages_and_where_give_floatx_where_keras_does():
         assert_same_result(function(mk.ops), function(keras_ops), what)
 
 
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int32", "int64"])
+def test_integer_sums_products_and_divisions_take_keras_dtypes(dtype):
+    values = np.array([[1, 0, 3], [2, 1, 1]]).astype(dtype)
+    cases = {  # Keras sums integers in at least 32 bits, and divides them to floatx
+        "ops.sum": lambda ops: ops.sum(values, axis=0),
+        "ops.prod": lambda ops: ops.prod(values, axis=1),
+        "ops.divide": lambda ops: ops.divide(values, values + 1),
+        "ops.true_divide by a Python float": lambda ops: ops.true_divide(values, 2.0),
+        "ops.divide_no_nan": lambda ops: ops.divide_no_nan(values, values),
+    }
+    for what, function in cases.items():
+        assert_same_result(function(mk.ops), function(keras_ops), f"{what} of {dtype}")
+
+
 @pytest.mark.parametrize("name", ["maximum", "minimum"])
 def test_an_infinite_gradient_reaches_only_the_input_taken(name):
     # sqrt'(0) is inf: where x lost to 0, TensorFlow's select gives x a 0 gradient, not NaN.

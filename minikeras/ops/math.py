@@ -385,17 +385,17 @@ def multiply(x1, x2):
 
 def divide(x1, x2):
     """x1 / x2, elementwise with broadcasting."""
-    return Divide()(*lists_as_tensors(x1, x2))
+    return Divide()(*division_operands(x1, x2))
 
 
 def true_divide(x1, x2):
     """x1 / x2 (Keras's alias of ``divide``)."""
-    return Divide()(*lists_as_tensors(x1, x2))
+    return Divide()(*division_operands(x1, x2))
 
 
 def divide_no_nan(x1, x2):
     """x1 / x2, and 0 where x2 is 0 (gradients too), elementwise with broadcasting."""
-    return DivideNoNan()(*lists_as_tensors(x1, x2))
+    return DivideNoNan()(*division_operands(x1, x2))
 
 
 def negative(x):
@@ -518,6 +518,15 @@ def lists_as_tensors(*values):
     from .logic import convert_to_tensor  # it builds on this module
 
     return [convert_to_tensor(x) if isinstance(x, (list, tuple)) else x for x in values]
+
+
+def division_operands(x1, x2):
+    """x1 and x2 for a true division: without a float array among them, they divide to
+    floatx, as in Keras (NumPy would give float64)."""
+    x1, x2 = lists_as_tensors(x1, x2)
+    if any(hasattr(x, "dtype") and np.dtype(x.dtype).kind == "f" for x in (x1, x2)):
+        return x1, x2
+    return to_float(x1), to_float(x2)
 
 
 def as_tensor(x):

@@ -33,6 +33,17 @@ def _kept_dims_shape(shape, axes):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def integer_accumulator(dtype):
+    """The dtype Keras sums and multiplies booleans and integers in: their own, widened to
+    32 bits (NumPy would take 64 bits); None (the input's own) for floats."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return None
+    if dtype.kind == "b" or dtype.itemsize < 4:
+        return np.dtype("uint32" if dtype.kind == "u" else "int32")
+    return dtype
+
+
 class Sum(Function):
     """y = sum of x over axes;  dy/dx = 1 for every summed element."""
 
@@ -42,7 +53,7 @@ class Sum(Function):
     def forward(self, x):
         self.x_shape = x.shape
         self.axes = _normalize_axes(self.axis, x.ndim)
-        return x.sum(axis=self.axes, keepdims=self.keepdims)
+        return x.sum(axis=self.axes, keepdims=self.keepdims, dtype=integer_accumulator(x.dtype))
 
     def backward(self, gy):
         xp = get_array_module(gy)
@@ -138,7 +149,7 @@ class Prod(Function):
     def forward(self, x):
         self.x = x
         self.axes = _normalize_axes(self.axis, x.ndim)
-        return x.prod(axis=self.axes, keepdims=self.keepdims)
+        return x.prod(axis=self.axes, keepdims=self.keepdims, dtype=integer_accumulator(x.dtype))
 
     def backward(self, gy):
         xp = get_array_module(gy)
