@@ -401,3 +401,10 @@ def test_every_op_is_checked():
     public = {name for name in dir(ops) if not name.startswith("_")
               and callable(getattr(ops, name))}
     assert public - checked == set(), "ops without a test"
+
+
+def test_einsum_says_its_subscripts_come_first_and_takes_lists():
+    with pytest.raises(TypeError, match="the first argument is the subscripts"):
+        ops.einsum(ops.convert_to_tensor(np.ones((2, 2))), np.ones(2))
+    np.testing.assert_array_equal(ops.einsum("ij,j->i", [[1.0, 2.0], [3.0, 4.0]], [1.0, 1.0]),
+                                  np.array([3.0, 7.0], dtype="float32"))

@@ -12,6 +12,7 @@ import string
 
 from ..autograd.function import Function
 from ..backend import get_array_module
+from .math import lists_as_tensors
 
 
 class Einsum(Function):
@@ -60,6 +61,10 @@ def einsum(subscripts, *operands):
     An operand that repeats a letter (a trace "ii", a diagonal "ii->i") is computed but
     has no gradient: a ValueError if one is asked for.
     """
+    if not isinstance(subscripts, str):
+        raise TypeError("einsum: the first argument is the subscripts, a string such as "
+                        f"'ij,jk->ik', then the operands; received {type(subscripts).__name__}.")
+    operands = lists_as_tensors(*operands)
     shapes = [tuple(x.shape) for x in operands]
     inputs, output = parse_subscripts(subscripts, shapes)
     for letters, x in zip(inputs, operands, strict=True):
