@@ -12,6 +12,7 @@ import os
 import re
 
 import numpy as np
+import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -227,6 +228,18 @@ def assert_config_round_trip(layer):
     theirs = keras_twin(layer)
     back = type(layer).from_config(theirs.get_config())
     assert back.get_config() == layer.get_config()
+
+
+def real_mnist(count):
+    """The first ``count`` training digits of real MNIST as (count, 28, 28) float32 pixels in
+    [0, 1], and their labels; the test fails, saying where it looked, without mnist.npz."""
+    found = [path for path in mk.datasets.mnist.search_paths() if os.path.isfile(path)]
+    if not found:
+        pytest.fail("This parity test trains on real MNIST and found no mnist.npz in "
+                    f"{mk.datasets.mnist.search_paths()}: set MINIKERAS_DATA to the folder that "
+                    "holds mnist.npz (`make test` sets it to ../shared/data when that exists).")
+    (x_train, y_train), _ = mk.datasets.mnist.load_data(found[0])
+    return (x_train[:count] / 255.0).astype("float32"), y_train[:count]
 
 
 def copy_weights(source, target):

@@ -29,14 +29,13 @@ test_end_to_end_parity.py compares free runs on a recipe that does not
 amplify rounding (tanh, average pooling, SGD).
 """
 
-import os
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import minikeras as mk
-from parity_tests.harness import assert_close, copy_weights, covers
+from parity_tests.harness import assert_close, copy_weights, covers, real_mnist
 
 BATCH_SIZE = 64
 STEPS = 40
@@ -45,14 +44,8 @@ STEPS = 40
 @pytest.fixture(scope="module")
 def digits():
     """The first STEPS * BATCH_SIZE training digits as (n, 28, 28, 1) in [0, 1], and labels."""
-    found = [path for path in mk.datasets.mnist.search_paths() if os.path.isfile(path)]
-    if not found:
-        pytest.fail("This parity test trains on real MNIST and found no mnist.npz in "
-                    f"{mk.datasets.mnist.search_paths()}: set MINIKERAS_DATA to the folder that "
-                    "holds mnist.npz (`make test` sets it to ../shared/data when that exists).")
-    (x_train, y_train), _ = mk.datasets.mnist.load_data(found[0])
-    count = STEPS * BATCH_SIZE
-    return (x_train[:count, :, :, None] / 255.0).astype("float32"), y_train[:count]
+    x, y = real_mnist(STEPS * BATCH_SIZE)
+    return x[..., None], y
 
 
 def build(lib):

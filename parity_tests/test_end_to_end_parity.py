@@ -21,14 +21,19 @@ tf.keras's own float32 and float64 runs end up to 100 times the tolerance
 apart. tanh, average pooling and no bias keep both runs, and minikeras, within it.
 """
 
-import os
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import minikeras as mk
-from parity_tests.harness import assert_close, compare_weights, copy_weights, covers
+from parity_tests.harness import (
+    assert_close,
+    compare_weights,
+    copy_weights,
+    covers,
+    real_mnist,
+)
 
 STEPS = 50
 BATCH_SIZE = 32
@@ -38,14 +43,8 @@ SEED = 0
 @pytest.fixture(scope="module")
 def mnist_batches():
     """The first STEPS * BATCH_SIZE training digits, pixels scaled to [0, 1], and their labels."""
-    found = [path for path in mk.datasets.mnist.search_paths() if os.path.isfile(path)]
-    if not found:
-        pytest.fail("The end-to-end parity test trains on real MNIST and found no mnist.npz in "
-                    f"{mk.datasets.mnist.search_paths()}: set MINIKERAS_DATA to the folder that "
-                    "holds mnist.npz (`make test` sets it to ../shared/data when that exists).")
-    (x_train, y_train), _ = mk.datasets.mnist.load_data(found[0])
-    count = STEPS * BATCH_SIZE
-    return (x_train[:count] / 255.0).astype("float32"), y_train[:count].astype("int64")
+    x, y = real_mnist(STEPS * BATCH_SIZE)
+    return x, y.astype("int64")
 
 
 def build_mlp(lib):
